@@ -1,0 +1,32 @@
+# Two commands for a fresh clone (README): `make demo` and `make test`. Needs python3 (>= 3.11) and make.
+# uv comes from PATH, else it is installed once into .tools/ from PyPI.
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+DEMO_DAYS := 2024-11-14 2025-05-27
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/daily_ai_insights
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: demo test lint setup
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+setup: $(UV)
+	$(UV) sync --frozen
+
+# Migrate an SQLite database under var/, build the bundled real days offline, serve them.
+demo: setup
+	DEBUG=1 $(UV) run python manage.py migrate --noinput
+	@for day in $(DEMO_DAYS); do DEBUG=1 $(UV) run python manage.py build_digest $$day || exit 1; done
+	@echo "Serving the digest at http://127.0.0.1:8000/ (Ctrl-C stops)"
+	DEBUG=1 $(UV) run python manage.py runserver 127.0.0.1:8000
+
+# The test suite against PostgreSQL and Redis on 127.0.0.1 (override with TEST_DATABASE_URL).
+test: setup
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(UV) run pytest
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	DEBUG=1 $(UV) run python manage.py makemigrations --check --dry-run

@@ -1,0 +1,69 @@
+"""Shared fixtures. Tests run against the real PostgreSQL and Redis that CI provides."""
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from django.conf import settings
+
+from digest.pipeline import build_digest
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLED = REPO / "data" / "days"
+DEMO_DAY = datetime.date(2025, 5, 27)
+REFERENCE_DAY = datetime.date(2024, 11, 14)
+
+
+def pytest_sessionstart(session):
+    """Under CI the services must be there: fail loudly instead of testing something else."""
+    if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:
+        return
+    database = settings.DATABASES["default"]
+    if "postgresql" not in database["ENGINE"]:
+        pytest.exit(f"CI must test against PostgreSQL, not {database['ENGINE']}.", returncode=3)
+    try:
+        psycopg.connect(
+            host=database["HOST"],
+            port=database["PORT"] or 5432,
+            user=database["USER"],
+            password=database["PASSWORD"],
+            dbname="postgres",
+            connect_timeout=5,
+        ).close()
+        redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5).ping()
+    except (psycopg.OperationalError, redis.RedisError) as exc:
+        pytest.exit(f"CI needs PostgreSQL and Redis on 127.0.0.1: {exc}", returncode=3)
+
+
+@pytest.fixture
+def data_dir(settings, tmp_path):
+    """An empty data directory in place of the bundled one."""
+    settings.DIGEST_DATA_DIR = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def make_day(data_dir):
+    """Write the first `size` real papers of the bundled demo day as the listing of `day`."""
+
+    def make(size: int, day: datetime.date = DEMO_DAY, edit=None) -> Path:
+        lines = (BUNDLED / DEMO_DAY.isoformat() / "arxiv.jsonl").read_text().splitlines()[:size]
+        if edit:
+            lines = [json.dumps(edit(json.loads(line)), ensure_ascii=False) for line in lines]
+        path = data_dir / day.isoformat() / "arxiv.jsonl"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    return make
+
+
+@pytest.fixture
+def reference_day(db):
+    """The reference product's day, built from the bundled real data."""
+    build_digest(REFERENCE_DAY)
+    return REFERENCE_DAY
