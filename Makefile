@@ -13,6 +13,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
 setup: $(UV)
 	$(UV) sync --frozen
+	mkdir -p var/static
 
 # Migrate an SQLite database under var/, build the bundled real days offline, serve them.
 demo: setup

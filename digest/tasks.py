@@ -13,6 +13,6 @@ def run_stage(day: str, stage: str) -> dict:
     return pipeline.run_stage(datetime.date.fromisoformat(day), stage)
 
 
-def enqueue_build(day: datetime.date):
-    """Queue the day's stages as one chain; a failed stage stops the ones after it."""
-    return chain(run_stage.si(day.isoformat(), stage) for stage in pipeline.STAGES).apply_async()
+def build_chain(day: str):
+    """The day's stages as one chain; a failed stage stops the ones after it."""
+    return chain(run_stage.si(day, stage) for stage in pipeline.STAGES)

@@ -1,6 +1,7 @@
 """The editors' tools for the taxonomy and for correcting papers' categories."""
 
 from django.contrib import admin
+from django.db import models
 
 from papers.models import Category, Paper
 
@@ -32,6 +33,7 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ["arxiv_id", "title"]
     date_hierarchy = "announced_on"
     autocomplete_fields = ["category"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
         "category_method",
         "category_confidence",
