@@ -10,8 +10,6 @@ import pytest
 import redis
 from django.conf import settings
 
-from digest.pipeline import build_digest
-
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "data" / "days"
 DEMO_DAY = datetime.date(2025, 5, 27)
@@ -65,5 +63,7 @@ def make_day(data_dir):
 @pytest.fixture
 def reference_day(db):
     """The reference product's day, built from the bundled real data."""
+    from digest.pipeline import build_digest  # Django is set up by now, unlike at import time
+
     build_digest(REFERENCE_DAY)
     return REFERENCE_DAY

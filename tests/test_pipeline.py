@@ -123,14 +123,17 @@ def test_a_changed_abstract_rewrites_only_its_category(make_day):
     before = dict(CategorySummary.objects.values_list("category__slug", "updated_at"))
     target = Paper.objects.order_by("arxiv_id").first()
 
-    make_day(
-        40,
-        edit=lambda r: r | {"abstract": "We propose X."} if r["arxiv_id"] == target.arxiv_id else r,
-    )
+    def revise(row):
+        if row["arxiv_id"] == target.arxiv_id:
+            row["abstract"] += " We release our code and models."
+        return row
+
+    make_day(40, edit=revise)
     pipeline.build_digest(DEMO_DAY)
     after = dict(CategorySummary.objects.values_list("category__slug", "updated_at"))
     changed = {slug for slug in after if after[slug] != before.get(slug)}
-    assert changed == {target.category.slug}
+    old_slug, new_slug = target.category.slug, Paper.objects.get(pk=target.pk).category.slug
+    assert changed == {old_slug, new_slug}
 
 
 @pytest.mark.parametrize(
