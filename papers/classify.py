@@ -1,4 +1,4 @@
-"""Assigning categories to papers; an editor's decision is never overwritten here."""
+"""Assigning categories to papers; an editor's (or imported) decision is never overwritten here."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +22,7 @@ def classify_papers(papers) -> dict[str, int]:
     categories = {c.slug: c for c in Category.objects.active()}
     if FALLBACK_SLUG not in categories:
         raise TaxonomyError(f"The taxonomy needs an active '{FALLBACK_SLUG}' category.")
-    counts = {"classified": 0, "changed": 0, "editor_locked": 0}
+    counts = {"classified": 0, "changed": 0, "locked": 0}
     with transaction.atomic():
         rows = list(
             papers.machine_assignable()
@@ -50,5 +50,5 @@ def classify_papers(papers) -> dict[str, int]:
         Paper.objects.bulk_update(changed, fields, batch_size=500)
     counts["classified"] = len(rows)
     counts["changed"] = len(changed)
-    counts["editor_locked"] = papers.filter(category_method=Paper.Method.EDITOR).count()
+    counts["locked"] = papers.filter(category_method__in=Paper.LOCKED_METHODS).count()
     return counts

@@ -50,8 +50,8 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(category=category)
 
     def machine_assignable(self):
-        """Papers a classifier may (re)assign: everything an editor has not decided."""
-        return self.exclude(category_method=Paper.Method.EDITOR)
+        """Papers a classifier may (re)assign: not decided by an editor, not imported history."""
+        return self.exclude(category_method__in=Paper.LOCKED_METHODS)
 
 
 class Paper(models.Model):
@@ -62,6 +62,10 @@ class Paper(models.Model):
         MODEL = "model", "Model"
         LLM = "llm", "LLM"
         EDITOR = "editor", "Editor"
+        IMPORTED = "imported", "Imported"
+
+    # Decisions no automated re-run may change.
+    LOCKED_METHODS = (Method.EDITOR, Method.IMPORTED)
 
     class Source(models.TextChoices):
         ARXIV = "arxiv", "arXiv listing"
@@ -92,7 +96,7 @@ class Paper(models.Model):
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.ARXIV)
 
-    # The category assignment: machines write it only while category_method is not "editor".
+    # The category assignment: machines write it only while the method is not a locked one.
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="papers", null=True, blank=True
     )
