@@ -1,0 +1,1 @@
+"""Paper classifiers that map an arXiv paper onto one category of the default taxonomy."""
