@@ -1,6 +1,8 @@
 """Settings, all from the environment (see .env.example); SQLite under var/ by default."""
 
+import hashlib
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_celery_beat",
     "papers",
     "summaries",
@@ -51,8 +54,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag/Last-Modified -> 304 Not Modified, for every page.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The reader's explicit choice (set_language's cookie), never Accept-Language.
+    "digest.middleware.ChosenLanguageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -85,14 +92,33 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered reader pages (digest/pagecache.py). Every process that publishes must share the cache
+# with the web processes: a file cache on one host, Redis (CACHE_URL=redis://…) across hosts.
+# Keys are prefixed by the database they were rendered from.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+    }
+    if CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": BASE_DIR / "var" / "cache",
+        "OPTIONS": {"MAX_ENTRIES": 10_000},
+    }
+}
+_database_name = str(DATABASES["default"]["NAME"]).encode()
+CACHES["default"]["KEY_PREFIX"] = hashlib.sha1(_database_name).hexdigest()[:8]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# The UI is Korean (English is available to views that activate it); times are stored in UTC and
-# shown in Seoul time.
+# The UI is Korean; English is the reader's choice (the language switch posts to set_language,
+# digest.middleware reads its cookie). Times are stored in UTC and shown in Seoul time.
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", "한국어"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -102,6 +128,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+# Files the app writes itself: cached chart images (digest/chart_image.py), served by views.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 # plotly.js is served from the installed plotly package, so its version is pinned by the lock file.
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -117,16 +145,62 @@ STORAGES = {
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
-CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or None
+# Only the chord that summarises a day's categories in parallel reads results; Redis joins
+# chords natively (no polling), and results expire after a day.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or CELERY_BROKER_URL
+CELERY_RESULT_EXPIRES = 24 * 60 * 60
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 30 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - min(60, CELERY_TASK_TIME_LIMIT // 10)
+# Redis delivers an unacknowledged task again once this has passed (its worker is presumed dead).
+# Longer than the time limit, so a task still running is never delivered twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 2 * CELERY_TASK_TIME_LIMIT),
+    "socket_connect_timeout": 5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Sending fails within about a second when the broker is down, so a trigger can say so.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
+# Workers log through LOGGING below, like the web processes.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 ANTHROPIC_API_KEY = os.environ.get("ANTHROPIC_API_KEY", "")
+# Claude (summaries/llm.py). Structured outputs, no forced tool: Sonnet 5.5 refuses tool_choice.
+ANTHROPIC_SUMMARY_MODEL = os.environ.get("ANTHROPIC_SUMMARY_MODEL", "claude-sonnet-5-5")
+ANTHROPIC_CLASSIFY_MODEL = os.environ.get("ANTHROPIC_CLASSIFY_MODEL", "claude-haiku-5-5")
+# USD per million tokens (platform.claude.com pricing, October 2026): base input, output,
+# 5-minute cache write, cache read. The Message Batches API halves every one of them.
+ANTHROPIC_PRICES = {
+    "claude-sonnet-5-5": {
+        "input": Decimal("2.00"),
+        "output": Decimal("10.00"),
+        "cache_write": Decimal("2.50"),
+        "cache_read": Decimal("0.10"),
+    },
+    # Prompts up to 100,000 tokens; longer ones cost five times as much.
+    "claude-haiku-5-5": {
+        "input": Decimal("0.10"),
+        "output": Decimal("0.50"),
+        "cache_write": Decimal("0.125"),
+        "cache_read": Decimal("0.01"),
+    },
+}
+ANTHROPIC_EFFORT = os.environ.get("ANTHROPIC_EFFORT", "low")  # thinking is billed as output
+ANTHROPIC_SUMMARY_MAX_TOKENS = envint("ANTHROPIC_SUMMARY_MAX_TOKENS", 8000)
+ANTHROPIC_TIMEOUT = envint("ANTHROPIC_TIMEOUT", 120)  # seconds per HTTP request
+ANTHROPIC_MAX_ATTEMPTS = envint("ANTHROPIC_MAX_ATTEMPTS", 3)  # per request, for retryable errors
+ANTHROPIC_MAX_WAIT = envint("ANTHROPIC_MAX_WAIT", 60)  # longest pause between two attempts
+ANTHROPIC_BATCH = envbool("ANTHROPIC_BATCH", True)  # the daily run through Message Batches
+ANTHROPIC_BATCH_POLL = envint("ANTHROPIC_BATCH_POLL", 30)  # seconds between status checks
+# How long the summarise stage waits for a batch before it cancels it and falls back offline;
+# it must stay under the stage timeout.
+ANTHROPIC_BATCH_WAIT = envint("ANTHROPIC_BATCH_WAIT", 20 * 60)
 
 # The digest: where bundled real days live, the summaries' default language, how many papers
 # each category summary features, and how long a pipeline stage may hold its claim.
@@ -134,6 +208,10 @@ DIGEST_DATA_DIR = Path(os.environ.get("DIGEST_DATA_DIR") or BASE_DIR / "data" / 
 DIGEST_LANGUAGE = os.environ.get("DIGEST_LANGUAGE", "ko")
 if DIGEST_LANGUAGE not in dict(LANGUAGES):
     raise ImproperlyConfigured(f"DIGEST_LANGUAGE must be one of {sorted(dict(LANGUAGES))}.")
+# Languages the summarise stage writes (the day page serves each reader's language when stored).
+DIGEST_LANGUAGES = envlist("DIGEST_LANGUAGES", DIGEST_LANGUAGE)
+if not set(DIGEST_LANGUAGES) <= set(dict(LANGUAGES)):
+    raise ImproperlyConfigured(f"DIGEST_LANGUAGES must be among {sorted(dict(LANGUAGES))}.")
 DIGEST_FEATURED_PAPERS = envint("DIGEST_FEATURED_PAPERS", 10)
 DIGEST_STAGE_TIMEOUT = envint("DIGEST_STAGE_TIMEOUT", CELERY_TASK_TIME_LIMIT)
 
@@ -146,10 +224,19 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# One JSON object per line in production (LOG_FORMAT=json), plain lines in development.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "digest.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": os.environ.get("LOG_FORMAT") or ("plain" if DEBUG else "json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }

@@ -1,12 +1,39 @@
-"""Category summaries, readable and correctable by editors."""
+"""Category summaries, readable and correctable by editors, with what they cost per day."""
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count, Sum
+from django.utils import timezone
 
+from summaries import tasks
 from summaries.models import CategorySummary
+from summaries.report import parse_markdown, render_markdown
+
+
+class CategorySummaryForm(forms.ModelForm):
+    """The editor edits the Markdown; it must keep the five-part structure and cite real papers."""
+
+    class Meta:
+        model = CategorySummary
+        fields = ["body", "locked"]
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        if "body" not in self.changed_data:
+            return body
+        try:
+            self.report = parse_markdown(body, self.instance.language)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        known = {paper.ref for paper in self.instance.digest.papers.all()}
+        if unknown := sorted(self.report.cited_refs() - known):
+            raise forms.ValidationError(f"Not papers of this day: {', '.join(unknown)}")
+        return render_markdown(self.report, self.instance.language)
 
 
 @admin.register(CategorySummary)
 class CategorySummaryAdmin(admin.ModelAdmin):
+    form = CategorySummaryForm
     list_display = [
         "digest",
         "category",
@@ -14,18 +41,96 @@ class CategorySummaryAdmin(admin.ModelAdmin):
         "paper_count",
         "generator",
         "input_tokens",
+        "cache_read_input_tokens",
         "output_tokens",
+        "cost_usd",
+        "batched",
+        "locked",
+        "needs_regeneration",
         "updated_at",
     ]
-    list_filter = ["language", "generator", "category", "digest__date"]
+    list_filter = [
+        "language",
+        "generator",
+        "locked",
+        "needs_regeneration",
+        "batched",
+        "category",
+        "digest__date",
+    ]
     list_select_related = ["digest", "category"]
     search_fields = ["body", "category__name", "category__name_ko"]
-    raw_id_fields = ["digest", "papers"]
     readonly_fields = [
-        "sections",
+        "digest",
+        "category",
+        "language",
+        "paper_count",
+        "generator",
+        "needs_regeneration",
+        "regeneration_reason",
+        "edited_at",
         "input_key",
         "input_tokens",
         "output_tokens",
+        "cache_creation_input_tokens",
+        "cache_read_input_tokens",
+        "cost_usd",
+        "batched",
         "created_at",
         "updated_at",
     ]
+    actions = ["regenerate", "unlock"]
+
+    def has_add_permission(self, request):
+        return False  # summaries are written by the pipeline
+
+    def save_model(self, request, obj, form, change):
+        if "body" in form.changed_data:
+            # An editor's text wins over every automated run until someone unlocks it.
+            obj.sections = form.report.to_dict()
+            obj.locked, obj.edited_at = True, timezone.now()
+            obj.needs_regeneration, obj.regeneration_reason = False, ""
+        super().save_model(request, obj, form, change)
+        if "body" in form.changed_data:
+            cited = form.report.cited_refs()
+            obj.papers.add(*(p for p in obj.digest.papers.all() if p.ref in cited))
+
+    @admin.action(
+        description="Regenerate selected summaries (locked ones are skipped)",
+        permissions=["change"],
+    )
+    def regenerate(self, request, queryset):
+        ids = list(queryset.unlocked().values_list("pk", flat=True))
+        tasks.regenerate_summaries.delay_on_commit(ids)
+        skipped = queryset.count() - len(ids)
+        self.message_user(
+            request,
+            f"Queued {len(ids)} summaries for regeneration; {skipped} locked ones skipped.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(
+        description="Unlock selected summaries (allow regeneration)", permissions=["change"]
+    )
+    def unlock(self, request, queryset):
+        self.message_user(request, f"Unlocked {queryset.update(locked=False)} summaries.")
+
+    def changelist_view(self, request, extra_context=None):
+        """The list, plus tokens and estimated cost per day for the rows it shows."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            response.context_data["day_totals"] = (
+                changelist.queryset.order_by()
+                .values("digest__date")
+                .annotate(
+                    summaries=Count("pk"),
+                    input_tokens=Sum("input_tokens"),
+                    cache_read=Sum("cache_read_input_tokens"),
+                    cache_write=Sum("cache_creation_input_tokens"),
+                    output_tokens=Sum("output_tokens"),
+                    cost=Sum("cost_usd"),
+                )
+                .order_by("-digest__date")[:14]
+            )
+        return response

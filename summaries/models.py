@@ -4,6 +4,18 @@ from django.conf import settings
 from django.db import models
 
 
+class CategorySummaryQuerySet(models.QuerySet):
+    def on_day(self, day):
+        return self.filter(digest__date=day)
+
+    def unlocked(self):
+        return self.filter(locked=False)
+
+    def mark_for_regeneration(self, reason: str) -> int:
+        """Flag these summaries as stale; the next summarise run rewrites the unlocked ones."""
+        return self.update(needs_regeneration=True, regeneration_reason=reason[:300])
+
+
 class CategorySummary(models.Model):
     """The five-part report of one category on one day, in one language."""
 
@@ -17,17 +29,46 @@ class CategorySummary(models.Model):
     sections = models.JSONField(
         help_text="The five sections as structured data (summaries.report)."
     )
-    body = models.TextField(help_text="The sections rendered as Markdown.")
-    papers = models.ManyToManyField("papers.Paper", related_name="summaries", blank=True)
+    body = models.TextField(
+        help_text="The sections as Markdown. Editing it rewrites the sections and locks the "
+        "summary against regeneration."
+    )
+    papers = models.ManyToManyField(
+        "papers.Paper",
+        related_name="summaries",
+        blank=True,
+        help_text="The papers the summariser was given in full, and those the text cites.",
+    )
     paper_count = models.PositiveIntegerField(help_text="Papers of the category that day.")
     generator = models.CharField(max_length=100, help_text='"offline" or the model that wrote it.')
     input_key = models.CharField(
         max_length=64, help_text="Hash of everything the text depends on; equal key, no rewrite."
     )
-    input_tokens = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(default=0, help_text="Uncached input tokens.")
     output_tokens = models.PositiveIntegerField(default=0)
+    cache_creation_input_tokens = models.PositiveIntegerField(default=0)
+    cache_read_input_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(
+        "cost (USD)",
+        max_digits=10,
+        decimal_places=6,
+        default=0,
+        help_text="Estimated from the token counts and ANTHROPIC_PRICES, attempts included.",
+    )
+    batched = models.BooleanField(default=False, help_text="Sent through Message Batches.")
+    locked = models.BooleanField(
+        default=False, help_text="Edited by an editor: no automated run rewrites it until unlocked."
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    needs_regeneration = models.BooleanField(
+        default=False,
+        help_text="Stale: an offline fallback after the LLM failed, or its papers were moved.",
+    )
+    regeneration_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CategorySummaryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "category summaries"

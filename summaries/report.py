@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 _TRAILING_REFS = re.compile(r" \[([^\[\]]+)\]$")
+_HEADING = re.compile(r"^\d\. \*\*(.+):\*\*$")
 
 SECTIONS = ("themes", "trends", "findings", "impact", "outlook")
 
@@ -109,3 +110,38 @@ def render_markdown(report: Report, language: str) -> str:
     if report.note:
         blocks.append(f"_{report.note}_")
     return "\n\n".join(blocks) + "\n"
+
+
+def parse_markdown(text: str, language: str) -> Report:
+    """The inverse of `render_markdown`, for editors who correct a summary's Markdown.
+
+    Raises ValueError naming the first line that does not fit the five-part structure.
+    """
+    keys = {title: key for key, title in SECTION_TITLES[language].items()}
+    sections: dict[str, list[str]] = {key: [] for key in SECTIONS}
+    section, note = None, ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if heading := _HEADING.match(line):
+            section = keys.get(heading.group(1))
+            if section is None:
+                raise ValueError(f"line {number}: unknown heading {heading.group(1)!r}")
+        elif line.startswith("- ") and section:
+            sections[section].append(line[2:].strip())
+        elif len(line) > 2 and line[0] == line[-1] == "_":
+            note = line[1:-1]
+        elif line:
+            raise ValueError(f"line {number}: expected a numbered heading, '- item' or _note_")
+    if empty := [SECTION_TITLES[language][key] for key in SECTIONS if not sections[key]]:
+        raise ValueError(f"empty sections: {', '.join(empty)}")
+    findings = []
+    for item in sections.pop("findings"):
+        match = _TRAILING_REFS.search(item)
+        if not match:
+            raise ValueError(f"finding {item[:40]!r}... must end with the papers it cites, [id]")
+        findings.append(Finding(item[: match.start()], tuple(match.group(1).split(", "))))
+    return Report(
+        **{key: tuple(items) for key, items in sections.items()},
+        findings=tuple(findings),
+        note=note,
+    )
