@@ -218,3 +218,30 @@ def test_empty_input_and_unknown_language_are_refused():
 def test_a_finding_must_cite_something():
     with pytest.raises(ValueError):
         Finding("uncited claim", ())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("case", CASES)
+def test_markdown_parses_back_into_the_same_report(case, language):
+    from summaries.report import parse_markdown
+
+    report = summarise(CASES[case], language=language)
+
+    assert parse_markdown(render_markdown(report, language), language) == report
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda md: md.replace("1. **핵심 주제 및 테마:**", "1. **Themes:**"), "unknown heading"),
+        (lambda md: "   - stray item\n" + md, "line 1: expected a numbered heading"),
+        (lambda md: re.sub(r" \[[^\]]+\]$", "", md, flags=re.MULTILINE), "must end with"),
+    ],
+)
+def test_markdown_that_breaks_the_structure_is_refused(edit, message):
+    from summaries.report import parse_markdown
+
+    markdown = render_markdown(summarise(CV[:20]), "ko")
+
+    with pytest.raises(ValueError, match=message):
+        parse_markdown(edit(markdown), "ko")
