@@ -27,7 +27,7 @@ def summaries(reference_day):
 def test_changelist_shows_tokens_and_cost_per_day_in_fixed_queries(
     admin_client, summaries, django_assert_num_queries
 ):
-    # session, user, count, filtered count, the page, per-day totals, two filter lists
+    # Pinned: rows come with their digest and category, the per-day totals are one query.
     with django_assert_num_queries(8):
         response = admin_client.get("/admin/summaries/categorysummary/")
 
