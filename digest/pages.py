@@ -1,11 +1,34 @@
-"""What a day page shows, assembled in a fixed number of queries whatever the day's size."""
+"""What the reader's pages show, each assembled in a fixed number of queries whatever its size."""
 
+import calendar
+import datetime
+import re
 from collections import defaultdict
 
 from django.conf import settings
+from django.db.models import Prefetch
+from django.utils.translation import pgettext_lazy
 
 from digest import chart
+from digest.models import DailyDigest
+from papers.models import Category, Paper
+from summaries.models import CategorySummary
 from summaries.report import SECTION_TITLES, Report
+
+RECENT_DAYS = 10  # days listed on a category page
+TREND_WEEKS = 26  # weeks in a category's trend chart
+CATEGORY_PAPERS = 3  # featured papers shown per day on a category page
+_TRAILING_REFS = re.compile(r"\s*\[([^\[\]]+)\]$")  # "… [2411.07975, 2411.08034]"
+# Column heads of the archive's calendars, Sunday first.
+WEEKDAYS = [
+    pgettext_lazy("calendar", "Sun"),
+    pgettext_lazy("calendar", "Mon"),
+    pgettext_lazy("calendar", "Tue"),
+    pgettext_lazy("calendar", "Wed"),
+    pgettext_lazy("calendar", "Thu"),
+    pgettext_lazy("calendar", "Fri"),
+    pgettext_lazy("calendar", "Sat"),
+]
 
 
 def day_page(digest, language: str) -> dict:
@@ -13,17 +36,13 @@ def day_page(digest, language: str) -> dict:
 
     Queries: the papers with their categories, the summaries, and the neighbouring days.
     """
-    papers = list(digest.papers.select_related("category"))
+    # Abstracts are on the papers' own pages, not here.
+    papers = list(digest.papers.select_related("category").defer("abstract", "comment"))
     by_category = defaultdict(list)
     for paper in papers:
         by_category[paper.category_id].append(paper)
     by_ref = {paper.ref: paper for paper in papers}
-
-    summaries = {}
-    # The reader's language when that summary exists, else the digest's default language.
-    for summary in digest.summaries.filter(language__in={language, settings.DIGEST_LANGUAGE}):
-        if summary.language == language or summary.category_id not in summaries:
-            summaries[summary.category_id] = summary
+    summaries = in_language(digest.summaries.all(), language)
 
     categories = {p.category.slug: p.category for p in papers}
     sections = []
@@ -31,16 +50,25 @@ def day_page(digest, language: str) -> dict:
         category = categories.get(slice_["slug"])
         if category is None:
             continue  # the chart is older than an editor's change; republishing refreshes it
-        summary = summaries.get(category.pk)
+        summary = summaries.get((digest.pk, category.pk))
+        section_papers = by_category[category.pk]
+        cited = Report.from_dict(summary.sections).cited_refs() if summary else set()
         sections.append(
             {
                 "category": category,
                 "name": category.display_name(language),
-                "papers": by_category[category.pk],
+                "papers": section_papers,
+                # Most popular first, as `papers` is ordered.
+                "featured": [p for p in section_papers if p.ref in cited],
                 "summary": summary and _summary_parts(summary, by_ref),
             }
         )
     published = type(digest).objects.published()
+    updated = [
+        digest.updated_at,
+        *(s.updated_at for s in summaries.values()),
+        *(p.updated_at for p in papers),
+    ]
     return {
         "digest": digest,
         "sections": sections,
@@ -48,11 +76,28 @@ def day_page(digest, language: str) -> dict:
         "figure": chart.plotly_figure(digest.chart, language),
         "previous_day": published.filter(date__lt=digest.date).order_by("-date").first(),
         "next_day": published.filter(date__gt=digest.date).order_by("date").first(),
+        "last_modified": max(updated),
     }
 
 
+def in_language(summaries, language: str) -> dict:
+    """Summaries by (digest id, category id): the reader's language when stored, else the
+    default language."""
+    return preferring(summaries.filter(language__in={language, settings.DIGEST_LANGUAGE}), language)
+
+
+def preferring(summaries, language: str) -> dict:
+    """One summary per (digest id, category id), in `language` when there is one."""
+    chosen = {}
+    for summary in summaries:
+        key = (summary.digest_id, summary.category_id)
+        if summary.language == language or key not in chosen:
+            chosen[key] = summary
+    return chosen
+
+
 def _summary_parts(summary, by_ref: dict) -> dict:
-    """The five sections with their headings, findings resolved to the papers they cite."""
+    """The five sections with their headings; every line carries the papers it cites."""
     report = Report.from_dict(summary.sections)
     titles = SECTION_TITLES[summary.language]
     findings = [
@@ -63,12 +108,129 @@ def _summary_parts(summary, by_ref: dict) -> dict:
         "language": summary.language,
         "generator": summary.generator,
         "note": report.note,
-        "sources": list({p.pk: p for f in findings for p in f["papers"]}.values()),
         "parts": [
-            {"key": "themes", "title": titles["themes"], "items": report.themes},
-            {"key": "trends", "title": titles["trends"], "items": report.trends},
-            {"key": "findings", "title": titles["findings"], "findings": findings},
-            {"key": "impact", "title": titles["impact"], "items": report.impact},
-            {"key": "outlook", "title": titles["outlook"], "items": report.outlook},
+            {"key": "themes", "title": titles["themes"], "items": _cited(report.themes, by_ref)},
+            {"key": "trends", "title": titles["trends"], "items": _cited(report.trends, by_ref)},
+            {"key": "findings", "title": titles["findings"], "items": findings},
+            {"key": "impact", "title": titles["impact"], "items": _cited(report.impact, by_ref)},
+            {"key": "outlook", "title": titles["outlook"], "items": _cited(report.outlook, by_ref)},
         ],
+    }
+
+
+def _cited(lines, by_ref: dict) -> list[dict]:
+    """Lines that end with "[ref, ref]" lose that ending and link the papers instead."""
+    items = []
+    for line in lines:
+        match = _TRAILING_REFS.search(line)
+        refs = match.group(1).split(", ") if match else []
+        papers = [by_ref[ref] for ref in refs if ref in by_ref]
+        text = line[: match.start()] if papers else line
+        items.append({"text": text, "papers": papers})
+    return items
+
+
+def category_page(category, language: str) -> dict:
+    """A category's share over recent weeks and its latest days with their summaries.
+
+    Queries: the published days of the trend window, the summaries of the recent days with
+    their featured papers (two), and the other categories.
+    """
+    days = DailyDigest.objects.published()
+    latest = days.order_by("-date").values_list("date", flat=True).first()
+    since = _week_start(latest or datetime.date.today()) - datetime.timedelta(weeks=TREND_WEEKS - 1)
+    weeks: dict[datetime.date, list[int]] = {
+        since + datetime.timedelta(weeks=i): [0, 0] for i in range(TREND_WEEKS)
+    }
+    counted = []
+    for day, slices in days.filter(date__gte=since).order_by("date").values_list("date", "chart"):
+        count = next((s["count"] for s in slices if s["slug"] == category.slug), 0)
+        total = sum(s["count"] for s in slices)
+        week = weeks[_week_start(day)]
+        week[0] += count
+        week[1] += total
+        if count:
+            counted.append({"date": day, "count": count, "total": total})
+    recent = counted[::-1][:RECENT_DAYS]
+
+    featured = Paper.objects.order_by("-upvotes", "arxiv_id").only(
+        "arxiv_id", "title", "upvotes", "abs_url"
+    )
+    summaries = CategorySummary.objects.filter(
+        category=category, digest__date__in=[d["date"] for d in recent]
+    ).prefetch_related(Prefetch("papers", queryset=featured))
+    by_day = {}
+    for summary in in_language(summaries.select_related("digest"), language).values():
+        by_day[summary.digest.date] = summary
+    for day in recent:
+        summary = by_day.get(day["date"])
+        report = summary and Report.from_dict(summary.sections)
+        day["theme"] = report.themes[0] if report and report.themes else ""
+        day["papers"] = list(summary.papers.all())[:CATEGORY_PAPERS] if summary else []
+    return {
+        "category": category,
+        "name": category.display_name(language),
+        "recent": recent,
+        "figure": chart.trend_figure(category, sorted(weeks.items()), language),
+        "weeks": TREND_WEEKS,
+        "categories": [
+            {"category": c, "name": c.display_name(language)} for c in Category.objects.active()
+        ],
+    }
+
+
+def _week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def archive_page(year: int) -> dict:
+    """A calendar per month of `year`, newest month first; published days link to their page.
+
+    Queries: the years that have published days, and the days of `year`.
+    """
+    published = DailyDigest.objects.published()
+    years = [d.year for d in published.dates("date", "year", order="DESC")]
+    counts = {
+        day: sum(s["count"] for s in slices)
+        for day, slices in published.filter(date__year=year).values_list("date", "chart")
+    }
+    months = []
+    weeks = calendar.Calendar(firstweekday=6)  # weeks start on Sunday, as Korean calendars do
+    for month in sorted({day.month for day in counts}, reverse=True):
+        rows = [
+            [{"date": d, "count": counts.get(d)} if d.month == month else None for d in week]
+            for week in weeks.monthdatescalendar(year, month)
+        ]
+        days = [d for d in counts if d.month == month]
+        months.append({"first": datetime.date(year, month, 1), "weeks": rows, "days": len(days)})
+    return {
+        "year": year,
+        "years": years,
+        "months": months,
+        "day_count": len(counts),
+        "paper_count": sum(counts.values()),
+        "weekdays": WEEKDAYS,
+    }
+
+
+def paper_page(paper, language: str) -> dict | None:
+    """A paper with the published days it appeared in and the summaries citing it.
+
+    Returns None when no published day has it: readers only see published papers.
+    Queries: the published days, and the summaries with their day and category.
+    """
+    digests = list(paper.digests.published().order_by("-date").only("date"))
+    if not digests:
+        return None
+    citing = in_language(
+        paper.summaries.filter(digest__published_at__isnull=False).select_related(
+            "digest", "category"
+        ),
+        language,
+    )
+    return {
+        "paper": paper,
+        "digests": digests,
+        "citing": sorted(citing.values(), key=lambda s: s.digest.date, reverse=True),
+        "category_name": paper.category and paper.category.display_name(language),
     }

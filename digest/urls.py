@@ -1,13 +1,42 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
+from django.views.decorators.cache import cache_page
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from digest import views
-from digest.converters import IsoDateConverter
+from digest.converters import ArxivIdConverter, IsoDateConverter
+from digest.sitemaps import SITEMAPS
 
 register_converter(IsoDateConverter, "isodate")
+register_converter(ArxivIdConverter, "arxiv")
+SITEMAP_CACHE = 60 * 60
 
 urlpatterns = [
     path("", views.latest, name="latest"),
     path("days/<isodate:day>/", views.day, name="day"),
+    path("archive/", views.archive, name="archive"),
+    path("archive/<int:year>/", views.archive, name="archive-year"),
+    path("categories/<slug:slug>/", views.category, name="category"),
+    path("papers/<arxiv:arxiv_id>/", views.paper, name="paper"),
+    path("papers/id/<int:pk>/", views.paper_by_id, name="paper-by-id"),
+    path("search/", views.search_view, name="search"),
+    # The worst a forged request can do here is switch the language; a CSRF token would make
+    # every page that shows the switch uncacheable.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        cache_page(SITEMAP_CACHE)(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_page(SITEMAP_CACHE)(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("admin/", admin.site.urls),
 ]
