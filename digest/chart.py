@@ -3,6 +3,7 @@
 from collections import Counter
 
 from django.utils.html import escape
+from django.utils.translation import gettext
 
 TITLES_PER_SLICE = 5
 
@@ -34,8 +35,10 @@ def distribution(papers) -> list[dict]:
 
 def plotly_figure(slices: list[dict], language: str) -> dict:
     """A Plotly pie figure (as JSON-ready data) for the page's chart script."""
-    labels = [f"{s['emoji']} {s['name_ko'] if language == 'ko' else s['name']}" for s in slices]
-    # Plotly renders hover text as HTML-like markup, so titles are escaped.
+    # Plotly renders labels and hover text as HTML-like markup, so both are escaped.
+    labels = [
+        escape(f"{s['emoji']} {s['name_ko'] if language == 'ko' else s['name']}") for s in slices
+    ]
     hover = ["<br>".join(escape(t) for t in s["titles"]) for s in slices]
     return {
         "data": [
@@ -57,5 +60,36 @@ def plotly_figure(slices: list[dict], language: str) -> dict:
             "margin": {"t": 10, "b": 10, "l": 10, "r": 10},
             "legend": {"orientation": "v"},
             "height": 420,
+        },
+    }
+
+
+def trend_figure(category, weeks: list[tuple], language: str) -> dict:
+    """A category's weekly share of all papers, as a Plotly bar chart.
+
+    `weeks` is [(week start, [category papers, all papers]), …], oldest first; weeks without
+    any published day have no bar rather than a misleading 0%.
+    """
+    shares = [round(100 * n / total, 1) if total else None for _, (n, total) in weeks]
+    label = gettext("Share of the week's papers (%)")
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "x": [week.isoformat() for week, _ in weeks],
+                "y": shares,
+                "customdata": [[n, total] for _, (n, total) in weeks],
+                "hovertemplate": escape(gettext("Week of %s") % "%{x}")
+                + "<br>%{y}% (%{customdata[0]} / %{customdata[1]})<extra></extra>",
+                "marker": {"color": category.color},
+                "name": escape(category.display_name(language)),
+            }
+        ],
+        "layout": {
+            "margin": {"t": 10, "b": 40, "l": 50, "r": 10},
+            "height": 300,
+            "yaxis": {"title": {"text": escape(str(label))}, "rangemode": "tozero"},
+            "xaxis": {"type": "date", "tickformat": "%Y-%m-%d"},
+            "bargap": 0.15,
         },
     }

@@ -1,4 +1,4 @@
-"""URL converters: a day in URLs is YYYY-MM-DD and must be a real date, else 404."""
+"""URL converters: a day is YYYY-MM-DD and must be a real date, a paper is its arXiv id."""
 
 import datetime
 
@@ -11,3 +11,15 @@ class IsoDateConverter:
 
     def to_url(self, value: datetime.date) -> str:
         return value.isoformat()
+
+
+class ArxivIdConverter:
+    """An arXiv id without version: 2411.07975, or an old-style one such as hep-th/9901001."""
+
+    regex = r"\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

@@ -1,12 +1,27 @@
-"""Reader-facing pages."""
+"""Reader-facing pages: thin views over digest.pages and digest.search.
 
+Pages of published content are rendered once per cache generation (digest.pagecache), language
+and host, and carry an ETag and Last-Modified, so a returning reader gets 304 Not Modified.
+"""
+
+import hashlib
+
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import get_language
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import http_date
+from django.views.decorators.http import require_safe
 
+from digest import pagecache, pages, search
 from digest.models import DailyDigest
-from digest.pages import day_page
+from papers.models import Category, Paper
+
+MAX_AGE = 5 * 60  # browsers may reuse a page this long before revalidating it
 
 
+@require_safe
 def latest(request):
     """The front page is the latest published day; before the first one, say how to build it."""
     digest = DailyDigest.objects.published().order_by("-date").first()
@@ -15,7 +30,97 @@ def latest(request):
     return redirect("day", day=digest.date)
 
 
+@require_safe
 def day(request, day):
-    digest = get_object_or_404(DailyDigest.objects.published(), date=day)
-    language = "en" if get_language().startswith("en") else "ko"
-    return render(request, "digest/day.html", day_page(digest, language))
+    def build():
+        digest = get_object_or_404(DailyDigest.objects.published(), date=day)
+        return "digest/day.html", pages.day_page(digest, request.LANGUAGE_CODE)
+
+    return _cached(request, f"day:{day}", build)
+
+
+@require_safe
+def category(request, slug):
+    def build():
+        category = get_object_or_404(Category, slug=slug)
+        return "digest/category.html", pages.category_page(category, request.LANGUAGE_CODE)
+
+    return _cached(request, f"category:{slug}", build)
+
+
+@require_safe
+def archive(request, year=None):
+    if year is None:
+        latest = DailyDigest.objects.published().order_by("-date").first()
+        if latest is None:
+            return render(request, "digest/empty.html")
+        year = latest.date.year
+
+    def build():
+        context = pages.archive_page(year)
+        if not context["months"]:
+            raise Http404("No published days that year.")
+        return "digest/archive.html", context
+
+    return _cached(request, f"archive:{year}", build)
+
+
+@require_safe
+def paper(request, arxiv_id):
+    return _paper(request, f"paper:{arxiv_id}", arxiv_id=arxiv_id)
+
+
+@require_safe
+def paper_by_id(request, pk):
+    return _paper(request, f"paper:#{pk}", pk=pk, arxiv_id__isnull=True)
+
+
+def _paper(request, name, **lookup):
+    def build():
+        paper = get_object_or_404(Paper.objects.select_related("category"), **lookup)
+        context = pages.paper_page(paper, request.LANGUAGE_CODE)
+        if context is None:
+            raise Http404("Not in any published digest.")
+        return "digest/paper.html", context
+
+    return _cached(request, name, build)
+
+
+@require_safe
+def search_view(request):
+    context = search.search_page(
+        request.GET.get("q", ""), request.GET.get("page"), request.LANGUAGE_CODE
+    )
+    return render(request, "digest/search.html", context)
+
+
+@require_safe
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap-index"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+def _cached(request, name: str, build) -> HttpResponse:
+    """The page `build()` describes as (template, context), rendered at most once per generation.
+
+    `build` raises Http404 for pages that do not exist; those are not cached.
+    """
+
+    def render_page():
+        template, context = build()
+        content = render_to_string(template, context, request).encode()
+        modified = context.get("last_modified")
+        return {
+            "content": content,
+            "etag": f'"{hashlib.sha1(content).hexdigest()}"',
+            "last_modified": http_date(modified.timestamp()) if modified else None,
+        }
+
+    page = pagecache.cached(f"{name}:{request.LANGUAGE_CODE}:{request.get_host()}", render_page)
+    response = HttpResponse(page["content"])
+    response["ETag"] = page["etag"]
+    if page["last_modified"]:
+        response["Last-Modified"] = page["last_modified"]
+    patch_cache_control(response, public=True, max_age=MAX_AGE)
+    return response

@@ -1,0 +1,71 @@
+"""Rendered reader pages, cached until anything they show changes.
+
+Every key carries the current *generation*, a random token replaced whenever a digest, paper,
+summary or category is saved or deleted (by the pipeline, a Celery worker or the admin). One
+write therefore invalidates every cached page at once, pages are rebuilt lazily on their next
+visit, and since tokens are random a cleared or evicted cache can never bring back a stale page.
+Keys also carry the release (a fingerprint of the templates, translations and this app's code),
+so a deploy never serves pages rendered by the previous one. The cache must be shared by every
+process that writes (see CACHES in settings).
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from functools import cache as once
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+GENERATION_KEY = "pages:generation"
+PAGE_TIMEOUT = 24 * 60 * 60  # a safety net for writes that bypass signals (queryset.update)
+RENDERING_FILES = {".html", ".txt", ".mo", ".py"}
+
+
+def generation() -> str:
+    token = cache.get(GENERATION_KEY)
+    if token is None:
+        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        token = cache.get(GENERATION_KEY)
+    return token
+
+
+def invalidate(**kwargs) -> None:
+    """Signal receiver: start a new generation."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+@once
+def release() -> str:
+    """A fingerprint of what renders pages: files under templates/ and locale/, and digest/."""
+    roots = [settings.BASE_DIR / d for d in ("templates", "locale")] + [Path(__file__).parent]
+    files = sorted(f for root in roots for f in root.rglob("*") if f.suffix in RENDERING_FILES)
+    fingerprint = hashlib.sha1()
+    for path in files:
+        fingerprint.update(f"{path}:{path.stat().st_mtime_ns}:{path.stat().st_size}".encode())
+    return fingerprint.hexdigest()[:12]
+
+
+def cached(name: str, build: Callable[[], object]):
+    """`build()`'s result under `name` for the current generation, building it on a miss."""
+    key = "pages:" + hashlib.sha1(f"{release()}:{generation()}:{name}".encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, timeout=PAGE_TIMEOUT)
+    return value
+
+
+def connect() -> None:
+    """Called from DigestConfig.ready(), so workers and the admin invalidate too."""
+    from digest.models import DailyDigest
+    from papers.models import Category, Paper
+    from summaries.models import CategorySummary
+
+    for model in (DailyDigest, Paper, Category, CategorySummary):
+        post_save.connect(invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
+        post_delete.connect(invalidate, sender=model, dispatch_uid=f"pagecache-delete-{model}")
+    for through in (DailyDigest.papers.through, CategorySummary.papers.through):
+        m2m_changed.connect(invalidate, sender=through, dispatch_uid=f"pagecache-m2m-{through}")
