@@ -247,7 +247,7 @@ def _spend(job: _Job, usage: llm.Usage, *, batch: bool) -> None:
 
 
 def _save_report(job: _Job, data: dict, *, batched: bool) -> int:
-    report = validate.to_report(data)
+    report = Report.from_dict(data)
     model = settings.ANTHROPIC_SUMMARY_MODEL
     return _save(job, report, generator=model, key=job.keys[model], batched=batched)
 

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from summaries.report import SECTIONS, Finding, Report
+from summaries.report import SECTIONS
 
 # Letters of these scripts belong in our reports: Hangul, Latin (English terms), Greek (math).
 _ALLOWED_SCRIPTS = {"HANGUL", "LATIN", "GREEK"}
@@ -81,18 +81,6 @@ def complaints(data, known_refs: set[str], language: str) -> list[str]:
                 )
             problems += [f"{where} {p}" for p in _language_problems(text, language)]
     return problems
-
-
-def to_report(data: dict, note: str = "") -> Report:
-    """A validated report in JSON form as a Report."""
-    return Report(
-        themes=tuple(data["themes"]),
-        trends=tuple(data["trends"]),
-        findings=tuple(Finding(f["text"], tuple(f["refs"])) for f in data["findings"]),
-        impact=tuple(data["impact"]),
-        outlook=tuple(data["outlook"]),
-        note=note,
-    )
 
 
 def _text_and_refs(section: str, item) -> tuple[str | None, list[str]]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from summaries.validate import complaints, foreign_script, to_report
+from summaries.report import Report
+from summaries.validate import complaints, foreign_script
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "anthropic"
 REPORTS = sorted((FIXTURES / "reference_reports").glob("Papers_*_report.md"))
@@ -103,7 +104,7 @@ def test_a_valid_report_has_no_complaint_and_becomes_a_report():
     data = _report()
 
     assert complaints(data, REFS, "ko") == []
-    report = to_report(data)
+    report = Report.from_dict(data)
     assert report.findings[0].refs == ("2505.00001",)
     assert report.cited_refs() == REFS
 
