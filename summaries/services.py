@@ -157,7 +157,7 @@ def _write_with_claude(client: llm.Claude, jobs: list[_Job], counts: dict) -> No
                 "messages": prompts.retry_messages(params["messages"], answer.text, problems),
             }
             failure = "rejected: " + "; ".join(problems)
-        elif answer.retryable and batched and answer.kind != "batch_timeout":
+        elif answer.retryable and batched:
             retry, failure = params, str(answer)  # an errored or expired batch entry
         else:
             counts["fallback"] += _save_offline(job, reason=f"Claude failed: {answer}")
@@ -174,7 +174,7 @@ def _write_with_claude(client: llm.Claude, jobs: list[_Job], counts: dict) -> No
         _spend(job, reply.usage, batch=False)
         problems = _problems(reply, job)
         if problems:
-            reason = f"rejected twice: {'; '.join(problems)}"
+            reason = f"{failure}; the retry was rejected too: {'; '.join(problems)}"
             counts["fallback"] += _save_offline(job, reason=reason)
         else:
             counts["written"] += _save_report(job, reply.data, batched=batched)

@@ -218,7 +218,8 @@ def test_a_report_rejected_twice_falls_back_offline_marked_for_regeneration(day,
     assert len(fake.bodies()) == len(groups)  # one retry each, never more
     for summary in CategorySummary.objects.filter(digest=day):
         assert summary.generator == "offline" and summary.needs_regeneration
-        assert summary.regeneration_reason.startswith("rejected twice: findings[0]")
+        assert summary.regeneration_reason.startswith("rejected: findings[0] contains")
+        assert "the retry was rejected too: findings[0]" in summary.regeneration_reason
         assert "鏡像" in summary.regeneration_reason
         assert "LLM 없이" in summary.body  # it says plainly that no LLM wrote it
         assert summary.cost_usd > 0  # the failed attempts cost money too
