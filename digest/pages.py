@@ -10,6 +10,8 @@ from django.db.models import Prefetch
 from django.utils.translation import pgettext_lazy
 
 from digest import chart
+from digest.feeds import summary_html
+from digest.importer import IMPORTED, imported_refs
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from summaries.models import CategorySummary
@@ -42,9 +44,11 @@ def day_page(digest, language: str) -> dict:
     for paper in papers:
         by_category[paper.category_id].append(paper)
     by_ref = {paper.ref: paper for paper in papers}
-    summaries = in_language(digest.summaries.all(), language)
+    summaries = in_language(digest.summaries.select_related("category"), language)
 
     categories = {p.category.slug: p.category for p in papers}
+    # An imported day's sections are its summaries' categories, whatever its papers are now.
+    categories |= {s.category.slug: s.category for s in summaries.values()}
     sections = []
     for slice_ in digest.chart:
         category = categories.get(slice_["slug"])
@@ -53,6 +57,10 @@ def day_page(digest, language: str) -> dict:
         summary = summaries.get((digest.pk, category.pk))
         section_papers = by_category[category.pk]
         cited = Report.from_dict(summary.sections).cited_refs() if summary else set()
+        refs = summary and imported_refs(summary)
+        if refs is not None:  # an imported report lists its papers, in its own order
+            section_papers = list({by_ref[r].pk: by_ref[r] for r in refs if r in by_ref}.values())
+            cited = set(refs)
         sections.append(
             {
                 "category": category,
@@ -97,7 +105,16 @@ def preferring(summaries, language: str) -> dict:
 
 
 def _summary_parts(summary, by_ref: dict) -> dict:
-    """The five sections with their headings; every line carries the papers it cites."""
+    """The five sections with their headings; every line carries the papers it cites.
+
+    An imported summary is free text: its Markdown, sanitised, instead of the five sections.
+    """
+    if summary.generator == IMPORTED:
+        return {
+            "language": summary.language,
+            "generator": summary.generator,
+            "html": summary_html(summary.body),
+        }
     report = Report.from_dict(summary.sections)
     titles = SECTION_TITLES[summary.language]
     findings = [

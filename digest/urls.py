@@ -5,7 +5,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from digest import views
+from digest import export, feeds, views
 from digest.converters import ArxivIdConverter, IsoDateConverter
 from digest.sitemaps import SITEMAPS
 
@@ -38,5 +38,13 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
+    path("days/<isodate:day>/report.md", export.report_download, name="day-report"),
+    path("days/<isodate:day>/chart.png", export.chart_download, name="day-chart"),
+    path("feeds/daily.rss", feeds.daily_rss, name="feed-daily-rss"),
+    path("feeds/daily.atom", feeds.daily_atom, name="feed-daily-atom"),
+    path("feeds/categories/<slug:slug>.rss", feeds.category_rss, name="feed-category-rss"),
+    path("feeds/categories/<slug:slug>.atom", feeds.category_atom, name="feed-category-atom"),
+    path("feeds/categories/<slug:slug>/papers.rss", feeds.papers_rss, name="feed-papers-rss"),
+    path("feeds/categories/<slug:slug>/papers.atom", feeds.papers_atom, name="feed-papers-atom"),
     path("admin/", admin.site.urls),
 ]
