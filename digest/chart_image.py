@@ -56,6 +56,10 @@ def render_png(slices: list[dict], day) -> bytes:
     figure = Figure(figsize=(14.7, height), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_axes((0.03, (height - 4.0) / height / 2 + 0.02, 0.3, 3.6 / height))
+    axes.set_title(f"Distribution · {day.isoformat()} · {total}편", fontproperties=font())
+    if not slices:  # a day without papers: the title alone says so
+        axes.set_axis_off()
+        return _png(figure)
     wedges, *_ = axes.pie(
         [s["count"] for s in slices],
         labels=[s["name"] if s["count"] >= LABEL_MIN_SHARE * total else "" for s in slices],
@@ -65,7 +69,6 @@ def render_png(slices: list[dict], day) -> bytes:
         textprops={"fontproperties": font(), "fontsize": 9},
         wedgeprops={"linewidth": 0.5, "edgecolor": "white"},
     )
-    axes.set_title(f"Distribution · {day.isoformat()} · {total}편", fontproperties=font())
     figure.legend(
         wedges,
         entries,
@@ -74,10 +77,12 @@ def render_png(slices: list[dict], day) -> bytes:
         title="Graph Information",
         prop=font().copy(),
         title_fontproperties=font(),
-        fontsize=9,
         labelspacing=0.6,
-        frameon=True,
     )
+    return _png(figure)
+
+
+def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.15)
     return buffer.getvalue()

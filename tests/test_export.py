@@ -139,6 +139,11 @@ def test_the_chart_shows_every_category_with_its_titles_in_hangul(reference_day)
         assert all(f" - {title[:60]}" in entry for title in slice_["titles"])
 
 
+def test_a_day_without_papers_still_has_an_image():
+    png = chart_image.render_png([], REFERENCE_DAY)
+    assert Image.open(io.BytesIO(png)).format == "PNG"
+
+
 def test_a_big_day_lists_top_titles_and_how_many_more(make_day):
     make_day(120)
     pipeline.build_digest(DEMO_DAY)
