@@ -1,12 +1,26 @@
 """Daily digests and the record of every pipeline run that builds them."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+
+from papers.sources import KINDS
 
 
 class DigestQuerySet(models.QuerySet):
     def published(self):
+        """What readers see, including the days arXiv made no announcement (shown as such)."""
         return self.filter(published_at__isnull=False)
+
+    def with_announcement(self):
+        """Days arXiv announced papers on: the digests proper."""
+        return self.exclude(status=DailyDigest.Status.NO_ANNOUNCEMENT)
+
+    def incomplete(self):
+        """Days whose stored papers fall short of their recorded listing: the ones to resume."""
+        short = Q()
+        for kind in KINDS:
+            short |= ~Q(**{f"stored_{kind}": F(f"announced_{kind}")})
+        return self.filter(announced_new__isnull=False).filter(short)
 
 
 class DailyDigest(models.Model):
@@ -18,14 +32,35 @@ class DailyDigest(models.Model):
         CLASSIFIED = "classified", "Classified"
         SUMMARISED = "summarised", "Summarised"
         PUBLISHED = "published", "Published"
+        NO_ANNOUNCEMENT = "no_announcement", "No announcement"
 
     date = models.DateField(unique=True, help_text="The arXiv announcement date.")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     papers = models.ManyToManyField("papers.Paper", related_name="digests", blank=True)
     chart = models.JSONField(
         default=list, blank=True, help_text="Category distribution computed at publish time."
     )
     published_at = models.DateTimeField(null=True, blank=True)
+
+    # Completeness: how many papers arXiv's listing announced, by kind (empty until it is read),
+    # and how many of those are stored at their listed version. Complete when they match.
+    announced_new = models.PositiveIntegerField(null=True, blank=True)
+    announced_cross = models.PositiveIntegerField(null=True, blank=True)
+    announced_replace = models.PositiveIntegerField(null=True, blank=True)
+    stored_new = models.PositiveIntegerField(default=0)
+    stored_cross = models.PositiveIntegerField(default=0)
+    stored_replace = models.PositiveIntegerField(default=0)
+    listing = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The listing as [arXiv id, version, kind] rows, kept so that an interrupted "
+        "ingest resumes after rss.arxiv.org has moved on.",
+    )
+    approximate = models.BooleanField(
+        default=False,
+        help_text="Listed from submission dates (a backfill), not from arXiv's announcement.",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -37,6 +72,29 @@ class DailyDigest(models.Model):
 
     def __str__(self):
         return f"Digest {self.date.isoformat()}"
+
+    @property
+    def announced(self) -> int | None:
+        counts = [getattr(self, f"announced_{kind}") for kind in KINDS]
+        return None if None in counts else sum(counts)
+
+    @property
+    def stored(self) -> int:
+        return sum(getattr(self, f"stored_{kind}") for kind in KINDS)
+
+    @property
+    def is_complete(self) -> bool | None:
+        """Whether every listed paper is stored at its listed version; None without a listing
+        (not ingested yet, or imported history)."""
+        if self.announced is None:
+            return None
+        return all(
+            getattr(self, f"announced_{kind}") == getattr(self, f"stored_{kind}") for kind in KINDS
+        )
+
+    @property
+    def has_announcement(self) -> bool:
+        return self.status != self.Status.NO_ANNOUNCEMENT
 
 
 class PipelineRun(models.Model):

@@ -45,13 +45,10 @@ def parse_day(text: str) -> datetime.date:
     return day
 
 
-def ingest(day: datetime.date) -> dict:
-    result = ingest_day(day)
-    with transaction.atomic():
-        digest, _ = DailyDigest.objects.get_or_create(date=day)
-        digest.papers.set(result.papers)
-        _advance(digest, DailyDigest.Status.INGESTED)
-    return result.counts()
+def ingest(day: datetime.date, **options) -> dict:
+    """Store the day's papers and how complete they are, or mark a day without an announcement
+    as such (papers.ingest); `options` go to `ingest_day`."""
+    return ingest_day(day, **options).counts()
 
 
 def classify(day: datetime.date) -> dict:
@@ -112,6 +109,8 @@ def build_digest(day: datetime.date, progress: Callable[[str, dict], None] | Non
         counts = run_stage(day, stage)
         if progress:
             progress(stage, counts)
+        if "no_announcement" in counts:
+            break  # nothing to classify, summarise or publish
 
 
 def _claim(day: datetime.date, stage: str) -> PipelineRun:
@@ -135,9 +134,12 @@ def _claim(day: datetime.date, stage: str) -> PipelineRun:
 
 def _digest(day: datetime.date, after: str) -> DailyDigest:
     try:
-        return DailyDigest.objects.get(date=day)
+        digest = DailyDigest.objects.get(date=day)
     except DailyDigest.DoesNotExist:
         raise PipelineError(f"No digest for {day.isoformat()} yet: run {after} first.") from None
+    if not digest.has_announcement:
+        raise PipelineError(f"arXiv made no announcement on {day.isoformat()}: nothing to do.")
+    return digest
 
 
 def _advance(digest: DailyDigest, status: str) -> None:

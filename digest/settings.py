@@ -215,6 +215,33 @@ if not set(DIGEST_LANGUAGES) <= set(dict(LANGUAGES)):
 DIGEST_FEATURED_PAPERS = envint("DIGEST_FEATURED_PAPERS", 10)
 DIGEST_STAGE_TIMEOUT = envint("DIGEST_STAGE_TIMEOUT", CELERY_TASK_TIME_LIMIT)
 
+# Where the ingest stage reads a day (papers/ingest.py): "bundled" reads data/days offline (the
+# demo); "arxiv" reads arXiv's announcement listing and API, and Hugging Face Daily Papers.
+DIGEST_SOURCE = os.environ.get("DIGEST_SOURCE", "bundled")
+if DIGEST_SOURCE not in {"bundled", "arxiv"}:
+    raise ImproperlyConfigured("DIGEST_SOURCE must be 'bundled' or 'arxiv'.")
+DIGEST_ARXIV_CATEGORIES = envlist(
+    "DIGEST_ARXIV_CATEGORIES",
+    "cs.AI,cs.CL,cs.CV,cs.LG,cs.MA,cs.NE,cs.RO,cs.IR,cs.SD,eess.AS,eess.IV,stat.ML",
+)
+# Announcement (listing) dates without one besides weekends: arXiv's holidays, as YYYY-MM-DD.
+DIGEST_ARXIV_HOLIDAYS = envlist(
+    "DIGEST_ARXIV_HOLIDAYS", "2024-12-25,2025-01-01,2025-12-25,2025-12-31,2026-01-01"
+)
+# Outside requests: who we are (arXiv asks for a contact), seconds between two arXiv requests
+# (its terms allow one every 3 s), the timeout of each request, and bounded retries with
+# exponential backoff (first wait, longest wait).
+DIGEST_USER_AGENT = os.environ.get(
+    "DIGEST_USER_AGENT", "DailyAIInsights/0.1 (daily digest of new arXiv AI papers)"
+)
+DIGEST_ARXIV_INTERVAL = envint("DIGEST_ARXIV_INTERVAL", 3)
+if DIGEST_ARXIV_INTERVAL < 3:
+    raise ImproperlyConfigured("DIGEST_ARXIV_INTERVAL: arXiv allows one request every 3 s.")
+DIGEST_HTTP_TIMEOUT = envint("DIGEST_HTTP_TIMEOUT", 30)
+DIGEST_HTTP_RETRIES = envint("DIGEST_HTTP_RETRIES", 4)
+DIGEST_HTTP_BACKOFF = envint("DIGEST_HTTP_BACKOFF", 5)
+DIGEST_HTTP_MAX_WAIT = envint("DIGEST_HTTP_MAX_WAIT", 120)
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)

@@ -91,8 +91,21 @@ class Paper(models.Model):
     announced_on = models.DateField(
         db_index=True, help_text="The arXiv announcement (digest) date it first appeared on."
     )
+    revised_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When a newer version last changed the title or abstract: work done on the "
+        "paper before then is stale.",
+    )
     upvotes = models.PositiveIntegerField(
         null=True, blank=True, help_text="Hugging Face Daily Papers upvotes; empty when not listed."
+    )
+    hf_comments = models.PositiveIntegerField(
+        "Hugging Face comments", null=True, blank=True, help_text="Empty when not listed."
+    )
+    github_repo = models.URLField("GitHub repository", max_length=500, blank=True)
+    github_stars = models.PositiveIntegerField(
+        null=True, blank=True, help_text="As Hugging Face Daily Papers last reported them."
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.ARXIV)
 

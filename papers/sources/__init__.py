@@ -1,8 +1,24 @@
-"""Where papers come from. Each source parses its service's own format into `PaperRecord`s."""
+"""Where papers come from. Each source parses its service's own format into `PaperRecord`s.
 
+Also what the sources share: the listing of a day (`Listing`), their errors (which say whether
+retrying can help) and the retry policy for outside services (`Backoff`).
+"""
+
+import datetime as dt
+import email.utils
+import logging
+import random
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ARXIV_ID = re.compile(
     r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?$"
@@ -12,9 +28,24 @@ ARXIV_ID = re.compile(
 class SourceError(Exception):
     """A source's data is missing or malformed; the message says where."""
 
+    retryable = False  # read by the pipeline: running the stage again would only repeat this
+
 
 class NoDataError(SourceError):
     """The source has nothing for the requested day."""
+
+
+class TransientError(SourceError):
+    """A fault that may pass: a 429 or 5xx, a timeout, a truncated or empty response.
+
+    `retry_after` is the wait the service asked for (Retry-After), in seconds.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:
@@ -67,3 +98,120 @@ class PaperRecord:
             pdf_url=f"https://arxiv.org/pdf/{paper_id}",
             **fields,
         )
+
+
+KINDS = ("new", "cross", "replace")
+
+
+def quiet(message: str) -> None:
+    """The progress callback that reports nothing."""
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """One paper of a day's listing: `key` is its arXiv id without version (or its URL when it
+    has none), `kind` one of KINDS."""
+
+    key: str
+    version: int
+    kind: str
+
+
+@dataclass
+class Listing:
+    """What arXiv announced on `day`, a paper once however many categories list it.
+
+    `papers` holds the records a source read along with the listing (bundled files, a backfill
+    search); the rest are fetched by id. `approximate` marks a listing rebuilt from submission
+    dates rather than read from arXiv's announcement.
+    """
+
+    day: dt.date
+    announcements: list[Announcement]
+    papers: dict[str, PaperRecord] = field(default_factory=dict)
+    approximate: bool = False
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(KINDS, 0)
+        for announcement in self.announcements:
+            counts[announcement.kind] += 1
+        return counts
+
+
+def merge_announcements(announcements) -> list[Announcement]:
+    """A paper listed by several categories counts once: as new if any category announced it as
+    new, else as a cross-list, else as a replacement; at its highest version."""
+    rank = {kind: position for position, kind in enumerate(KINDS)}
+    merged: dict[str, Announcement] = {}
+    for item in announcements:
+        seen = merged.get(item.key)
+        if seen is None:
+            merged[item.key] = item
+        else:
+            kind = min(seen.kind, item.kind, key=rank.__getitem__)
+            merged[item.key] = Announcement(item.key, max(seen.version, item.version), kind)
+    return list(merged.values())
+
+
+@dataclass
+class Backoff:
+    """Bounded retries with exponential backoff and jitter for calls to outside services.
+
+    The n-th wait is drawn from [d/2, d] with d = min(cap, base * 2**n); a Retry-After is obeyed
+    as given, and one longer than `cap` ends the retries at once. `sleep` and `jitter` are
+    injectable so tests never wait.
+    """
+
+    retries: int = 4
+    base: float = 5.0
+    cap: float = 120.0
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+
+    @classmethod
+    def from_settings(cls, **overrides) -> "Backoff":
+        options = {
+            "retries": settings.DIGEST_HTTP_RETRIES,
+            "base": settings.DIGEST_HTTP_BACKOFF,
+            "cap": settings.DIGEST_HTTP_MAX_WAIT,
+        }
+        return cls(**options | overrides)
+
+    def call(self, fetch: Callable[[], T], what: str) -> T:
+        """`fetch()`, retried on TransientError; after the last try the error is re-raised."""
+        attempt = 0
+        while True:
+            try:
+                return fetch()
+            except TransientError as exc:
+                wait = self.wait(attempt, exc.retry_after)
+                if attempt == self.retries or wait is None:
+                    raise TransientError(
+                        f"{what}: gave up after {attempt + 1} tries: {exc}"
+                    ) from exc
+                log.warning("%s: %s; retry %d in %.1f s", what, exc, attempt + 1, wait)
+                self.sleep(wait)
+                attempt += 1
+
+    def wait(self, attempt: int, retry_after: float | None) -> float | None:
+        if retry_after is not None:
+            return retry_after if retry_after <= self.cap else None
+        ceiling = min(self.cap, self.base * 2**attempt)
+        return ceiling / 2 + self.jitter() * ceiling / 2
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """A Retry-After header in seconds: either form (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:  # "-0000": UTC, by RFC 5322
+        moment = moment.replace(tzinfo=dt.UTC)
+    now = now or datetime.now(dt.UTC)
+    return max(0.0, (moment - now).total_seconds())

@@ -2,8 +2,8 @@
 
 A day directory may hold `arxiv.jsonl` (the arXiv listing, one paper a line), `reference.json`
 (the reference product's papers of that day) and `hf_daily.json` (a Hugging Face daily_papers
-response, for upvotes). Everything is parsed before anything is stored, so a corrupt file
-changes nothing.
+response, for popularity). Everything is parsed before anything is stored, so a corrupt file
+changes nothing. The files are a recorded listing, so a bundled day is exact, never approximate.
 """
 
 import datetime
@@ -13,14 +13,41 @@ from pathlib import Path
 
 from django.conf import settings
 
-from papers.sources import NoDataError, PaperRecord, SourceError, clean_text, split_arxiv_id
-from papers.sources.hf_daily import parse_daily_papers
+from papers.sources import (
+    Announcement,
+    Listing,
+    NoDataError,
+    PaperRecord,
+    SourceError,
+    clean_text,
+    split_arxiv_id,
+)
+from papers.sources.hf_daily import DailyPaper, parse_daily_papers
 
 
 @dataclass
 class BundledDay:
     papers: list[PaperRecord]
-    upvotes: dict[str, int] = field(default_factory=dict)
+    popularity: list[DailyPaper] = field(default_factory=list)
+
+    def listing(self, day: datetime.date) -> Listing:
+        """The files as arXiv's listing: a paper whose primary category is not one of ours was
+        announced to our categories as a cross-list."""
+        ours = set(settings.DIGEST_ARXIV_CATEGORIES)
+        papers: dict[str, PaperRecord] = {}
+        for record in self.papers:
+            key = record.arxiv_id or record.abs_url
+            if key not in papers or record.version > papers[key].version:
+                papers[key] = record
+        announcements = [
+            Announcement(key, record.version, "cross" if _foreign(record, ours) else "new")
+            for key, record in papers.items()
+        ]
+        return Listing(day, announcements, papers=papers)
+
+
+def _foreign(record: PaperRecord, ours: set[str]) -> bool:
+    return bool(record.primary_category) and record.primary_category not in ours
 
 
 def available_days(data_dir: Path | None = None) -> list[datetime.date]:
@@ -45,14 +72,11 @@ def load_day(day: datetime.date, data_dir: Path | None = None) -> BundledDay:
         papers += _read_listing(listing)
     if reference.is_file():
         papers += _read_reference(reference)
-    popularity = directory / "hf_daily.json"
-    upvotes = {}
-    if popularity.is_file():
-        upvotes = {
-            p.arxiv_id: p.upvotes
-            for p in parse_daily_papers(popularity.read_bytes(), origin=str(popularity))
-        }
-    return BundledDay(papers=papers, upvotes=upvotes)
+    hf_daily = directory / "hf_daily.json"
+    popularity = []
+    if hf_daily.is_file():
+        popularity = parse_daily_papers(hf_daily.read_bytes(), origin=str(hf_daily))
+    return BundledDay(papers=papers, popularity=popularity)
 
 
 def _read_listing(path: Path) -> list[PaperRecord]:

@@ -1,9 +1,20 @@
-"""Hugging Face Daily Papers (`/api/daily_papers?date=`): popularity for papers we list."""
+"""Hugging Face Daily Papers (`/api/daily_papers?date=`): popularity of the papers it lists.
 
+The only module that talks to Hugging Face. Both response schemas are read: the 2024 one
+(upvotes, numComments) and the current one, which adds the paper's GitHub repository and stars.
+"""
+
+import datetime
+import functools
 import json
 from dataclasses import dataclass
 
-from papers.sources import SourceError
+import httpx
+from django.conf import settings
+
+from papers.sources import Backoff, SourceError, TransientError, parse_retry_after
+
+URL = "https://huggingface.co/api/daily_papers"
 
 
 @dataclass(frozen=True)
@@ -12,6 +23,8 @@ class DailyPaper:
     title: str
     upvotes: int
     comments: int
+    github_repo: str = ""
+    github_stars: int | None = None
 
 
 def parse_daily_papers(raw: bytes | str, origin: str = "Hugging Face response") -> list[DailyPaper]:
@@ -26,14 +39,67 @@ def parse_daily_papers(raw: bytes | str, origin: str = "Hugging Face response") 
     for position, entry in enumerate(entries, start=1):
         try:
             paper = entry["paper"]
+            stars = paper.get("githubStars")
             papers.append(
                 DailyPaper(
                     arxiv_id=str(paper["id"]),
                     title=" ".join(str(paper["title"]).split()),
                     upvotes=int(paper.get("upvotes") or 0),
                     comments=int(entry.get("numComments") or 0),
+                    github_repo=paper.get("githubRepo") or "",
+                    github_stars=None if stars is None else int(stars),
                 )
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise SourceError(f"{origin}: entry {position} is malformed ({exc!r})") from exc
     return papers
+
+
+class DailyPapers:
+    """The daily_papers API; `transport` swaps the HTTP transport (tests)."""
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        timeout: float,
+        backoff: Backoff,
+        transport: httpx.BaseTransport | None = None,
+    ):
+        self.headers = {"User-Agent": user_agent}
+        self.timeout, self.backoff, self.transport = timeout, backoff, transport
+
+    @classmethod
+    def from_settings(cls, **overrides) -> "DailyPapers":
+        options = {
+            "user_agent": settings.DIGEST_USER_AGENT,
+            "timeout": settings.DIGEST_HTTP_TIMEOUT,
+            "backoff": Backoff.from_settings(),
+        }
+        return cls(**options | overrides)
+
+    def fetch(self, day: datetime.date) -> list[DailyPaper]:
+        """The papers Hugging Face lists on its page of `day`, with their popularity."""
+        with httpx.Client(
+            transport=self.transport, timeout=self.timeout, headers=self.headers
+        ) as client:
+            fetch = functools.partial(self._get, client, day)
+            return self.backoff.call(fetch, f"Hugging Face daily papers of {day.isoformat()}")
+
+    @staticmethod
+    def _get(client: httpx.Client, day: datetime.date) -> list[DailyPaper]:
+        try:
+            response = client.get(URL, params={"date": day.isoformat()})
+        except httpx.TimeoutException as exc:
+            raise TransientError(f"no answer in time ({exc!r})") from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"connection failed ({exc!r})") from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise TransientError(f"HTTP {response.status_code} ({response.url})", retry_after)
+        if response.status_code != 200:
+            raise SourceError(f"HTTP {response.status_code} ({response.url})")
+        try:
+            return parse_daily_papers(response.content, origin=str(response.url))
+        except SourceError as exc:  # a cut-off body: asking again usually helps
+            raise TransientError(str(exc)) from exc
