@@ -1,0 +1,174 @@
+"""Parse and store an announcement day from arXiv API answers, against a throwaway test database.
+
+The answers are rendered in the current API's exact format (tests/fixtures/arxiv/server.py) from
+the real papers of 2025-05-27 (649, data/days); the 1,500-paper day adds re-keyed copies of
+them (ids 2505.9xxxx), as no recorded real day is that large. They are served by an in-memory
+transport, with arXiv's 3 s pacing faked, so the figures are our work only.
+
+For each size: the bare parse (the XML pages to paper records through the arxiv package, as the
+ingest reads them; and an lxml parse alone, for scale), the store (the bulk upsert and the
+digest's papers in one transaction) and the whole ingest stage (listing, fetch, parse, store),
+with the queries each used.
+Run: DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/daily_ai_insights \
+     uv run python bench/ingest.py
+"""
+
+import datetime
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digest.settings")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from lxml import etree  # noqa: E402
+
+from digest.models import DailyDigest  # noqa: E402
+from papers.ingest import ingest_day, store_papers  # noqa: E402
+from papers.models import Paper  # noqa: E402
+from papers.sources import Backoff  # noqa: E402
+from papers.sources.arxiv import BATCH, Arxiv  # noqa: E402
+from tests.fixtures.arxiv.server import Clock, Day, FakeArxiv, feed_xml, real_papers  # noqa: E402
+
+DAY = datetime.date(2025, 5, 27)
+SIZES = (649, 1500)
+RUNS = 3
+
+
+def papers_of(size: int) -> list[dict]:
+    real = real_papers()
+    extra = [real[n % len(real)] | {"arxiv_id": f"2505.{90000 + n}"} for n in range(size)]
+    return (real + extra)[:size]
+
+
+def client(fake: FakeArxiv) -> Arxiv:
+    clock = Clock()
+    return Arxiv.from_settings(adapter=fake, clock=clock, backoff=Backoff(sleep=clock.sleep))
+
+
+def empty_tables() -> None:
+    """Each run stores into fresh tables: deleted rows would bloat the indexes run after run."""
+    if connection.vendor == "postgresql":
+        tables = [Paper._meta.db_table, DailyDigest._meta.db_table]
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
+    else:
+        Paper.objects.all().delete()
+        DailyDigest.objects.all().delete()
+
+
+def timed(function):
+    started = time.perf_counter()
+    result = function()
+    return time.perf_counter() - started, result
+
+
+def measure(size: int) -> dict:
+    papers = papers_of(size)
+    # Cross-lists to outside categories would leave some papers unlisted: list every one.
+    categories = sorted({p["primary_category"] for p in papers})
+    fake = FakeArxiv([Day(DAY, papers, categories)])
+    ids = [p["arxiv_id"] for p in papers]
+    pages = [
+        feed_xml([fake.entries[i] for i in ids[n : n + BATCH]], "bench", BATCH, 0, BATCH)
+        for n in range(0, size, BATCH)
+    ]
+
+    def parse():
+        return [record for batch in client(fake).papers(ids) for record in batch]
+
+    def xml_only():
+        return [etree.fromstring(page) for page in pages]
+
+    xml_seconds = min(timed(xml_only)[0] for _ in range(RUNS))
+    parse_seconds, records = min((timed(parse) for _ in range(RUNS)), key=lambda r: r[0])
+
+    def store():
+        with transaction.atomic():
+            stored = store_papers(records, announced_on=DAY)
+            digest, _ = DailyDigest.objects.get_or_create(date=DAY)
+            digest.papers.set([paper.pk for paper in stored.papers])
+        return stored
+
+    store_runs = []
+    for _ in range(RUNS):
+        empty_tables()
+        with CaptureQueriesContext(connection) as queries:
+            seconds, stored = timed(store)
+        store_runs.append((seconds, len(queries)))
+    store_seconds, store_queries = min(store_runs)
+    assert stored.created == size
+
+    ingest_runs = []
+    settings.DIGEST_ARXIV_CATEGORIES = categories
+    for _ in range(RUNS):
+        empty_tables()
+        source = client(fake)
+        with CaptureQueriesContext(connection) as queries:
+            seconds, result = timed(
+                lambda source=source: ingest_day(
+                    DAY, "arxiv", arxiv=source, daily_papers=NoPopularity()
+                )
+            )
+        assert result.digest.is_complete and result.created == size
+        ingest_runs.append((seconds, len(queries)))
+    ingest_seconds, ingest_queries = min(ingest_runs)
+    return {
+        "papers": size,
+        "xml_bytes": sum(len(page) for page in pages),
+        "xml_seconds": xml_seconds,
+        "parse_seconds": parse_seconds,
+        "store_seconds": store_seconds,
+        "store_queries": store_queries,
+        "ingest_seconds": ingest_seconds,
+        "ingest_queries": ingest_queries,
+    }
+
+
+class NoPopularity:
+    """Hugging Face is not part of this measurement."""
+
+    def fetch(self, day):
+        return []
+
+
+def main() -> None:
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        figures = [measure(size) for size in SIZES]
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+    for f in figures:
+        ratio = f["store_seconds"] / f["parse_seconds"]
+        print(
+            f"{f['papers']:5d} papers, {f['xml_bytes'] / 1e6:.1f} MB of XML: "
+            f"lxml alone {f['xml_seconds']:.3f} s, parse {f['parse_seconds']:.3f} s, "
+            f"store {f['store_seconds']:.3f} s ({f['store_queries']} queries, "
+            f"{ratio:.2f}x the parse), whole ingest {f['ingest_seconds']:.3f} s "
+            f"({f['ingest_queries']} queries, {f['papers'] / f['ingest_seconds']:.0f} papers/s)"
+        )
+    big = figures[-1]
+    print(
+        f"database={connection.vendor} papers={big['papers']} "
+        f"parse_seconds={big['parse_seconds']:.3f} store_seconds={big['store_seconds']:.3f} "
+        f"store_parse_ratio={big['store_seconds'] / big['parse_seconds']:.2f} "
+        f"store_queries={big['store_queries']} ingest_seconds={big['ingest_seconds']:.3f} "
+        f"ingest_queries={big['ingest_queries']} "
+        f"papers_per_second={big['papers'] / big['ingest_seconds']:.0f} "
+        f"real_day_store_parse_ratio="
+        f"{figures[0]['store_seconds'] / figures[0]['parse_seconds']:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
