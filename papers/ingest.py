@@ -19,6 +19,7 @@ day as its `announced_on`, the first day we saw it, but it is not part of the da
 
 import datetime
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -140,7 +141,8 @@ def ingest_day(
     popular = [p.arxiv_id for p in popularity if p.arxiv_id not in known]
     records, failure = list(listing.papers.values()), None
     if arxiv:
-        records, failure = _fetch(day, listing, held, popular, arxiv, progress)
+        fetched, failure = _fetch(day, listing, held, popular, arxiv, progress)
+        records += fetched
 
     with transaction.atomic():
         result = store_papers(records, announced_on=day)
@@ -265,7 +267,7 @@ def _fetch(
         for a in listing.announcements
         if a.key not in listing.papers and held.get(a.key, (0, 0))[1] < a.version
     ]
-    records = list(listing.papers.values())
+    records: list[PaperRecord] = []
     if not wanted + popular:
         return records, None
     _record(day, listing, held)  # the listing and counts are kept whatever happens next
@@ -302,23 +304,19 @@ def _record(
     digest, _ = DailyDigest.objects.get_or_create(date=day)
     digest.listing = [[a.key, a.version, a.kind] for a in listing.announcements]
     digest.approximate = listing.approximate
+    announced = Counter(a.kind for a in listing.announcements)
+    stored = Counter(
+        a.kind for a in listing.announcements if held.get(a.key, (0, 0))[1] >= a.version
+    )
     for kind in KINDS:
-        setattr(digest, f"announced_{kind}", 0)
-        setattr(digest, f"stored_{kind}", 0)
-    for a in listing.announcements:
-        _increment(digest, f"announced_{a.kind}")
-        if held.get(a.key, (0, 0))[1] >= a.version:
-            _increment(digest, f"stored_{a.kind}")
+        setattr(digest, f"announced_{kind}", announced[kind])
+        setattr(digest, f"stored_{kind}", stored[kind])
     if done:
         digest.status = DailyDigest.Status.INGESTED
     digest.save()
     if papers is not None:
         digest.papers.set(papers)
     return digest
-
-
-def _increment(digest: DailyDigest, name: str) -> None:
-    setattr(digest, name, getattr(digest, name) + 1)
 
 
 def _describe(listing: Listing) -> str:
