@@ -407,6 +407,8 @@ def _store_digest(digest: DailyDigest, report: Report, merged: dict, papers: dic
                     "body": body,
                     "paper_count": len(refs),
                     "generator": IMPORTED,
+                    # The historical record: no summarise run or regeneration rewrites it.
+                    "locked": True,
                     "input_key": key,
                     "input_tokens": 0,
                     "output_tokens": 0,

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from digest import pipeline
 from digest.importer import parse_report, read_report
 from digest.models import DailyDigest
 from papers.models import Category, Paper
@@ -101,6 +102,16 @@ def test_reimporting_changes_nothing():
     before = snapshot()
     call_command("import_report", str(REPORTS))
     assert snapshot() == before
+
+
+def test_pipeline_reruns_keep_the_imported_history():
+    call_command("import_report", str(REFERENCE))
+    before = snapshot()
+    for stage in ("classify", "summarise", "publish"):
+        pipeline.run_stage(REFERENCE_DAY, stage)
+    summaries = CategorySummary.objects.all()
+    assert {s.generator for s in summaries} == {"imported"} and all(s.locked for s in summaries)
+    assert snapshot()[1:] == before[1:]
 
 
 def test_free_form_labels_map_onto_the_taxonomy_and_unknown_ones_go_to_other(capsys):
