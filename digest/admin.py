@@ -1,10 +1,14 @@
 """Digests and their pipeline runs, for editors and operators."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 
+from digest import pipeline, tasks
 from digest.models import DailyDigest, PipelineRun
 from papers.sources import KINDS
+
+# Keys of a run's counts shown in their own columns.
+USAGE_COUNTS = {"input_tokens", "output_tokens", "cost_usd"}
 
 
 @admin.register(DailyDigest)
@@ -51,14 +55,70 @@ class DailyDigestAdmin(admin.ModelAdmin):
 
 @admin.register(PipelineRun)
 class PipelineRunAdmin(admin.ModelAdmin):
-    list_display = ["date", "stage", "status", "started_at", "duration", "short_error"]
+    """The run history. A run cannot be edited; "change" permission on runs means re-running."""
+
+    list_display = [
+        "date",
+        "stage",
+        "status",
+        "started_at",
+        "took",
+        "short_counts",
+        "tokens",
+        "cost",
+        "short_error",
+    ]
     list_filter = ["status", "stage", "date"]
     date_hierarchy = "date"
     readonly_fields = [f.name for f in PipelineRun._meta.fields]
+    actions = ["rerun_stages", "rerun_dates"]
 
     def has_add_permission(self, request):
         return False
 
+    @admin.display(description="duration")
+    def took(self, run):
+        return f"{run.duration.total_seconds():.1f} s" if run.duration else ""
+
+    @admin.display(description="counts")
+    def short_counts(self, run):
+        return ", ".join(f"{k} {v}" for k, v in run.counts.items() if k not in USAGE_COUNTS)
+
+    @admin.display(description="tokens in / out")
+    def tokens(self, run):
+        if "input_tokens" not in run.counts:
+            return ""
+        return f"{run.counts['input_tokens']:,} / {run.counts.get('output_tokens', 0):,}"
+
+    @admin.display(description="cost (USD)")
+    def cost(self, run):
+        return f"{run.counts['cost_usd']:.4f}" if "cost_usd" in run.counts else ""
+
     @admin.display(description="error")
     def short_error(self, run):
         return run.error[:120]
+
+    @admin.action(
+        description="Re-run the selected stages and the stages after them", permissions=["change"]
+    )
+    def rerun_stages(self, request, queryset):
+        order = list(pipeline.STAGES)
+        first = {}
+        for day, stage in queryset.values_list("date", "stage"):
+            first[day] = min(first.get(day, stage), stage, key=order.index)
+        self._trigger(request, first)
+
+    @admin.action(description="Re-run the whole date of the selected runs", permissions=["change"])
+    def rerun_dates(self, request, queryset):
+        self._trigger(request, dict.fromkeys(queryset.values_list("date", flat=True).distinct()))
+
+    def _trigger(self, request, first: dict):
+        """Queue each date from its first stage; stop at the first error, which says why."""
+        for day, stage in sorted(first.items()):
+            try:
+                tasks.trigger(day, first=stage, force=True)
+            except tasks.BrokerUnavailable as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                return
+            start = f"from {stage}" if stage else "all stages"
+            self.message_user(request, f"Queued {day.isoformat()} ({start}).", messages.SUCCESS)

@@ -2,22 +2,32 @@
 
 Every stage runs through `run_stage`, which claims the (date, stage) pair by inserting a running
 `PipelineRun` (a unique constraint makes the claim atomic), records counts or the error, and
-re-raises failures. Celery tasks and the `build_digest` command both call these functions.
+re-raises failures. The run history says where a day resumes (`next_stage`): a stage that failed
+keeps what it stored, and the next run continues from there. Celery tasks (digest.tasks), the
+`build_digest` and `backfill` commands all call these functions.
 """
 
 import datetime
 import logging
+from collections import Counter
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 
 from digest import chart
 from digest.models import DailyDigest, PipelineRun
 from papers.classify import classify_papers
 from papers.ingest import ingest_day
-from papers.models import Paper
+from papers.models import Category, Paper
 from summaries.services import summarise_digest
 
 log = logging.getLogger(__name__)
@@ -65,6 +75,39 @@ def summarise(day: datetime.date) -> dict:
     return counts
 
 
+# The summarise stage in parallel (digest.tasks): one share per category of the day, then
+# `finish_summarise` under the stage's claim.
+def summary_categories(day: datetime.date) -> list[int]:
+    """The categories of the day's papers, one share each."""
+    papers = Paper.objects.filter(digests__date=day, category__isnull=False)
+    return list(papers.order_by("category").values_list("category", flat=True).distinct())
+
+
+def summarise_share(day: datetime.date, category_id: int) -> dict:
+    """The summaries of one of the day's categories."""
+    digest = _digest(day, after=Stage.CLASSIFY)
+    return summarise_digest(digest, categories=[Category.objects.get(pk=category_id)])
+
+
+def finish_summarise(day: datetime.date, shares: list[dict]) -> dict:
+    """Close the stage after its shares: fail if one failed (what the others wrote stays), else
+    remove the summaries of categories left without papers and add the shares' counts up."""
+    errors = [share["error"] for share in shares if "error" in share]
+    if errors:
+        raise PipelineError(
+            f"{len(errors)} of {len(shares)} categories failed: {'; '.join(errors)}"
+        )
+    digest = _digest(day, after=Stage.CLASSIFY)
+    stale = Category.objects.filter(summaries__digest=digest).exclude(
+        pk__in=digest.papers.values("category")
+    )
+    counts = Counter()
+    for share in [*shares, summarise_digest(digest, categories=list(stale.distinct()))]:
+        counts.update(share)
+    _advance(digest, DailyDigest.Status.SUMMARISED)
+    return dict(counts)
+
+
 def publish(day: datetime.date) -> dict:
     """Compute the chart and make the day visible; the first publication time is kept."""
     digest = _digest(day, after=Stage.SUMMARISE)
@@ -86,20 +129,35 @@ STAGES: dict[str, Callable[[datetime.date], dict]] = {
 }
 
 
-def run_stage(day: datetime.date, stage: str) -> dict:
-    """Run one stage for one date under its claim; returns the stage's counts."""
-    run = _claim(day, stage)
+def run_stage(day: datetime.date, stage: str, *, resume: bool = False) -> dict | None:
+    """Run one stage for one date under its claim; returns the stage's counts.
+
+    With `resume`, a stage that is already done (see `next_stage`) is not run again and None is
+    returned, so a repeated trigger, the retry pass or a backfill continues where the day stopped.
+    """
+    run = start(day, stage, resume=resume)
+    return None if run is None else execute(run, lambda: STAGES[stage](day))
+
+
+def start(day: datetime.date, stage: str, *, resume: bool = False) -> PipelineRun | None:
+    """Claim the stage; with `resume`, None (and no claim) when the stage is done already."""
+    run = claim(day, stage)
+    # Checked under the claim, so a run that finished a moment ago is seen, never repeated.
+    if resume and is_done(day, stage):
+        run.delete()
+        log.info("stage %s for %s is done already", stage, day, extra=_context(day, stage))
+        return None
+    return run
+
+
+def execute(run: PipelineRun, work: Callable[[], dict]) -> dict:
+    """Do the claimed stage's `work` and record its counts, or why it failed."""
     try:
-        counts = STAGES[stage](day)
-    except Exception as exc:
-        run.status, run.error = PipelineRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
-        run.finished_at = timezone.now()
-        run.save(update_fields=["status", "error", "finished_at"])
-        log.warning("stage %s for %s failed: %s", stage, day, run.error)
+        counts = work()
+    except BaseException as exc:  # an interrupted stage (Ctrl-C, shutdown) releases its claim too
+        fail(run, exc)
         raise
-    run.status, run.counts, run.finished_at = PipelineRun.Status.SUCCEEDED, counts, timezone.now()
-    run.save(update_fields=["status", "counts", "finished_at"])
-    log.info("stage %s for %s succeeded: %s", stage, day, counts)
+    succeed(run, counts)
     return counts
 
 
@@ -113,8 +171,13 @@ def build_digest(day: datetime.date, progress: Callable[[str, dict], None] | Non
             break  # nothing to classify, summarise or publish
 
 
-def _claim(day: datetime.date, stage: str) -> PipelineRun:
-    """Insert the running row; a claim older than the stage timeout is taken to be abandoned."""
+def claim(day: datetime.date, stage: str) -> PipelineRun:
+    """Insert the running row; a claim older than the stage timeout is taken to be abandoned.
+
+    The timeout is the Celery hard time limit, and the broker redelivers a dead worker's task
+    only after a longer visibility timeout, so a redelivered stage always finds its old claim
+    abandoned and takes it over.
+    """
     if stage not in STAGES:
         raise PipelineError(f"Unknown stage {stage!r}; stages: {', '.join(STAGES)}.")
     cutoff = timezone.now() - datetime.timedelta(seconds=settings.DIGEST_STAGE_TIMEOUT)
@@ -130,6 +193,100 @@ def _claim(day: datetime.date, stage: str) -> PipelineRun:
             return PipelineRun.objects.create(date=day, stage=stage)
     except IntegrityError:
         raise StageBusy(f"{stage} for {day.isoformat()} is already running.") from None
+
+
+def succeed(run: PipelineRun, counts: dict) -> None:
+    _finish(run, status=PipelineRun.Status.SUCCEEDED, counts=counts)
+    log.info(
+        "stage %s for %s succeeded: %s",
+        run.stage,
+        run.date,
+        counts,
+        extra=_context(run.date, run.stage, counts=counts, seconds=_seconds(run)),
+    )
+
+
+def fail(run: PipelineRun, exc: BaseException) -> None:
+    """Record why the stage failed; what it stored before failing stays (each write commits)."""
+    error = ": ".join(filter(None, (type(exc).__name__, str(exc))))
+    try:
+        _finish(run, status=PipelineRun.Status.FAILED, error=error)
+    except DatabaseError:
+        # The failure may be the database connection itself: record it on a fresh one, or the
+        # claim would hold off the retry until it times out.
+        connection.close_if_unusable_or_obsolete()
+        _finish(run, status=PipelineRun.Status.FAILED, error=error)
+    log.warning(
+        "stage %s for %s failed: %s",
+        run.stage,
+        run.date,
+        run.error,
+        extra=_context(run.date, run.stage, error=run.error, seconds=_seconds(run)),
+    )
+
+
+def next_stage(day: datetime.date) -> str | None:
+    """The first stage of the day that is not done, or None when every stage is.
+
+    A stage is done when its latest finished run succeeded and started after the stage before
+    it last succeeded: it has seen its current input. Anything after a stage that is not done
+    is not done either.
+    """
+    latest = {}
+    finished = PipelineRun.objects.filter(date=day).exclude(status=PipelineRun.Status.RUNNING)
+    for run in finished.order_by("-started_at"):
+        latest.setdefault(run.stage, run)
+    before = None
+    for stage in STAGES:
+        run = latest.get(stage)
+        if run is None or run.status != PipelineRun.Status.SUCCEEDED:
+            return stage
+        if before is not None and run.started_at < before.finished_at:
+            return stage
+        if "no_announcement" in run.counts:
+            return None  # nothing to classify, summarise or publish
+        before = run
+    return None
+
+
+def is_done(day: datetime.date, stage: str) -> bool:
+    pending = next_stage(day)
+    order = list(STAGES)
+    return pending is None or order.index(pending) > order.index(stage)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether running the stage again later may succeed.
+
+    The adapters of outside services mark their errors with `retryable` (a 429, a 5xx, a
+    timeout); a lost database or network connection is transient too. Anything else (bad
+    data, a missing earlier stage, a bug) fails at once: retrying would only repeat it.
+    """
+    retryable = getattr(exc, "retryable", None)
+    if retryable is not None:
+        return bool(retryable)
+    return isinstance(exc, OperationalError | InterfaceError | ConnectionError | TimeoutError)
+
+
+def _finish(run: PipelineRun, **fields) -> None:
+    """Close the claim, unless another worker has meanwhile taken it over as abandoned."""
+    fields["finished_at"] = timezone.now()
+    closed = PipelineRun.objects.filter(pk=run.pk, status=PipelineRun.Status.RUNNING).update(
+        **fields
+    )
+    for name, value in fields.items():
+        setattr(run, name, value)
+    if not closed:
+        log.warning("stage %s for %s was taken over before it finished", run.stage, run.date)
+
+
+def _seconds(run: PipelineRun) -> float | None:
+    return round(run.duration.total_seconds(), 3) if run.duration else None
+
+
+def _context(day: datetime.date, stage: str, **fields) -> dict:
+    """Fields for structured logs."""
+    return {"date": day.isoformat(), "stage": stage, **fields}
 
 
 def _digest(day: datetime.date, after: str) -> DailyDigest:

@@ -154,14 +154,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 30 * 60)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - min(60, CELERY_TASK_TIME_LIMIT // 10)
+# The soft limit lets a stage record why it stopped before the hard limit ends its process.
+CELERY_TASK_SOFT_TIME_LIMIT = max(CELERY_TASK_TIME_LIMIT - 60, CELERY_TASK_TIME_LIMIT * 9 // 10)
 # Redis delivers an unacknowledged task again once this has passed (its worker is presumed dead).
 # Longer than the time limit, so a task still running is never delivered twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT", 2 * CELERY_TASK_TIME_LIMIT),
-    "socket_connect_timeout": 5,
+    "socket_connect_timeout": 3,
 }
-CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Sending fails within about a second when the broker is down, so a trigger can say so.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
@@ -214,6 +215,8 @@ if not set(DIGEST_LANGUAGES) <= set(dict(LANGUAGES)):
     raise ImproperlyConfigured(f"DIGEST_LANGUAGES must be among {sorted(dict(LANGUAGES))}.")
 DIGEST_FEATURED_PAPERS = envint("DIGEST_FEATURED_PAPERS", 10)
 DIGEST_STAGE_TIMEOUT = envint("DIGEST_STAGE_TIMEOUT", CELERY_TASK_TIME_LIMIT)
+# How many recent announcement days the scheduled retry pass resumes when they did not finish.
+DIGEST_RESUME_DAYS = envint("DIGEST_RESUME_DAYS", 3)
 
 # Where the ingest stage reads a day (papers/ingest.py): "bundled" reads data/days offline (the
 # demo); "arxiv" reads arXiv's announcement listing and API, and Hugging Face Daily Papers.

@@ -5,7 +5,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from digest import export, feeds, views
+from digest import export, feeds, health, views
 from digest.converters import ArxivIdConverter, IsoDateConverter
 from digest.sitemaps import SITEMAPS
 
@@ -46,5 +46,6 @@ urlpatterns = [
     path("feeds/categories/<slug:slug>.atom", feeds.category_atom, name="feed-category-atom"),
     path("feeds/categories/<slug:slug>/papers.rss", feeds.papers_rss, name="feed-papers-rss"),
     path("feeds/categories/<slug:slug>/papers.atom", feeds.papers_atom, name="feed-papers-atom"),
+    path("health/", health.health, name="health"),
     path("admin/", admin.site.urls),
 ]
