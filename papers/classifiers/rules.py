@@ -245,19 +245,42 @@ def _hits(text: str) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the rules saw, per slug; the local model learns from it as well (classifiers.local)."""
+
+    title_hits: dict[str, int]  # capped at TITLE_CAP
+    abstract_hits: dict[str, int]  # capped at ABSTRACT_CAP
+    hints: dict[str, float]  # from the arXiv categories
+    scores: dict[str, float]
+
+
+def evidence(title: str, abstract: str, arxiv_categories: Sequence[str]) -> Evidence:
+    title_hits, abstract_hits = _hits(title or ""), _hits(abstract or "")
+    capped_title = {slug: min(n, TITLE_CAP) for slug, n in title_hits.items()}
+    capped_abstract = {slug: min(n, ABSTRACT_CAP) for slug, n in abstract_hits.items()}
+    hints = _arxiv_hints(arxiv_categories or ())
+    scores = {
+        slug: TITLE_WEIGHT * capped_title.get(slug, 0)
+        + capped_abstract.get(slug, 0)
+        + hints.get(slug, 0.0)
+        for slug in SLUGS
+    }
+    return Evidence(capped_title, capped_abstract, hints, scores)
+
+
 def classify(title: str, abstract: str, arxiv_categories: Sequence[str]) -> Decision:
     """Pick the slug a reader of the digest would most expect, with an honest confidence."""
-    title_hits, abstract_hits = _hits(title or ""), _hits(abstract or "")
-    hints = _arxiv_hints(arxiv_categories or ())
-    scores: dict[str, float] = {}
-    strong: list[str] = []
-    for slug in SLUGS:
-        in_title = min(title_hits.get(slug, 0), TITLE_CAP)
-        in_abstract = min(abstract_hits.get(slug, 0), ABSTRACT_CAP)
-        scores[slug] = TITLE_WEIGHT * in_title + in_abstract + hints.get(slug, 0.0)
-        if in_title or in_abstract >= STRONG_ABSTRACT_HITS:
-            strong.append(slug)
+    return decide(evidence(title, abstract, arxiv_categories))
 
+
+def decide(seen: Evidence) -> Decision:
+    scores = seen.scores
+    strong = [
+        slug
+        for slug in SLUGS
+        if seen.title_hits.get(slug) or seen.abstract_hits.get(slug, 0) >= STRONG_ABSTRACT_HITS
+    ]
     chosen = max(SLUGS, key=lambda s: (scores[s], -_RANK[s]))
     if scores[chosen] == 0:
         return Decision("other", 0.1)
