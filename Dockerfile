@@ -1,9 +1,10 @@
-# The production image: dependencies from uv.lock, static files collected, gunicorn on :8000.
+# The production image: exactly what uv.lock pins, static files collected, gunicorn on :8000
+# (gunicorn.conf.py). The same image runs the web app, the Celery worker and Celery beat.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/opt/venv \
     PATH="/opt/venv/bin:$PATH"
-RUN pip install --no-cache-dir uv
+RUN pip install --no-cache-dir uv==0.13.9
 WORKDIR /app
 
 COPY pyproject.toml uv.lock ./
@@ -15,4 +16,4 @@ RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput \
 USER digest
 
 EXPOSE 8000
-CMD ["gunicorn", "digest.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "digest.wsgi"]

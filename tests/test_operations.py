@@ -5,6 +5,9 @@ the run history and the Editors group, and structured logs."""
 import datetime
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -23,7 +26,7 @@ from papers.models import Category, Paper
 from papers.sources import NoDataError, SourceError, TransientError
 from summaries.llm import LLMError
 from summaries.models import CategorySummary
-from tests.conftest import DEMO_DAY, REFERENCE_DAY
+from tests.conftest import DEMO_DAY, REFERENCE_DAY, REPO
 
 pytestmark = pytest.mark.django_db
 NEW_YORK = ZoneInfo("America/New_York")
@@ -324,3 +327,22 @@ def test_log_lines_are_json_with_the_runs_fields(make_day, caplog):
     assert succeeded["counts"]["created"] == 3 and succeeded["seconds"] >= 0
     assert succeeded["time"].endswith("+00:00")
     assert failed["level"] == "WARNING" and "run ingest first" in failed["error"]
+
+
+# Production settings
+
+
+@pytest.mark.parametrize(("cookies", "issues"), [("1", "no issues"), ("0", "security.W012")])
+def test_production_settings_pass_the_deploy_check(cookies, issues):
+    """What CI runs: DEBUG=0 with a key and a host, everything else from the defaults. Cookies
+    sent over plain HTTP (the compose try-out) are what the check flags."""
+    env = os.environ | {
+        "DEBUG": "0",
+        "SECRET_KEY": "a-long-production-like-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "digest.example.org",
+        "SECURE_COOKIES": cookies,
+    }
+    check = [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    result = subprocess.run(check, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert (result.returncode == 0) is (cookies == "1")
+    assert issues in result.stdout + result.stderr

@@ -35,13 +35,14 @@ STARTUP = 90  # seconds a worker may take to say it is ready (imports are slow u
 class Worker:
     """One worker process group; `start` waits until it consumes, `kill` is a SIGKILL."""
 
-    def __init__(self, env: dict, log: Path):
-        self.env, self.log_path, self.process = env, log, None
+    def __init__(self, env: dict, log: Path, concurrency: int = 2):
+        self.env, self.log_path, self.concurrency, self.process = env, log, concurrency, None
 
     def start(self) -> "Worker":
         self.log_path.write_text("")
         command = [sys.executable, "-m", "celery", "-A", "digest", "worker"]
-        command += ["--concurrency", "2", "--hostname", f"test-{uuid.uuid4().hex[:8]}@%h"]
+        command += ["--concurrency", str(self.concurrency)]
+        command += ["--hostname", f"test-{uuid.uuid4().hex[:8]}@%h"]
         command += [
             "--loglevel",
             "INFO",
@@ -99,10 +100,9 @@ def broker():
     client.delete(*keys)
 
 
-@pytest.fixture
-def workers(settings, tmp_path, broker):
-    """Make workers on this session's test database; every one is stopped at the end."""
-    database = settings.DATABASES["default"]
+def worker_env(database: dict, **variables: str) -> dict:
+    """The environment of a worker on `database` (a DATABASES entry), this process's broker and
+    result backend, offline summaries and plain INFO logs; `variables` override."""
     url = "postgres://{}:{}@{}:{}/{}".format(
         quote(database["USER"]),
         quote(database["PASSWORD"] or ""),
@@ -110,19 +110,28 @@ def workers(settings, tmp_path, broker):
         database["PORT"] or 5432,
         database["NAME"],
     )
-    env = os.environ | {
+    return os.environ | {
         "DATABASE_URL": url,
         "CELERY_BROKER_URL": current_app.conf.broker_url,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
-        "CELERY_TASK_TIME_LIMIT": str(TIME_LIMIT),
-        "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
-        "DIGEST_DATA_DIR": str(settings.DIGEST_DATA_DIR),
-        "DIGEST_SOURCE": "bundled",
+        "CELERY_RESULT_BACKEND": current_app.conf.result_backend,
         "ANTHROPIC_API_KEY": "",
         "DEBUG": "1",
         "LOG_LEVEL": "INFO",
         "LOG_FORMAT": "plain",
+        **variables,
     }
+
+
+@pytest.fixture
+def workers(settings, tmp_path, broker):
+    """Make workers on this session's test database; every one is stopped at the end."""
+    env = worker_env(
+        settings.DATABASES["default"],
+        CELERY_TASK_TIME_LIMIT=str(TIME_LIMIT),
+        CELERY_VISIBILITY_TIMEOUT=str(VISIBILITY_TIMEOUT),
+        DIGEST_DATA_DIR=str(settings.DIGEST_DATA_DIR),
+        DIGEST_SOURCE="bundled",
+    )
     started = []
 
     def make() -> Worker:

@@ -1,0 +1,19 @@
+"""gunicorn's settings (it reads this file from its working directory): the production image's
+web server, logging through the app's own LOGGING, so its lines are JSON like the app's."""
+
+import os
+
+from digest.settings import LOGGING
+
+bind = "0.0.0.0:8000"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 3)
+timeout = 30
+worker_tmp_dir = "/dev/shm"  # heartbeats in memory, not on the container's overlay disk
+accesslog = "-"
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+logconfig_dict = LOGGING | {
+    "loggers": {
+        name: {"handlers": ["console"], "level": "INFO", "propagate": False}
+        for name in ("gunicorn.error", "gunicorn.access")
+    }
+}
