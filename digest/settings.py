@@ -217,6 +217,15 @@ DIGEST_FEATURED_PAPERS = envint("DIGEST_FEATURED_PAPERS", 10)
 DIGEST_STAGE_TIMEOUT = envint("DIGEST_STAGE_TIMEOUT", CELERY_TASK_TIME_LIMIT)
 # How many recent announcement days the scheduled retry pass resumes when they did not finish.
 DIGEST_RESUME_DAYS = envint("DIGEST_RESUME_DAYS", 3)
+# The local classifier (papers/classifiers/local.py): the folder of its versioned artefacts
+# (train_classifier adds one), and the confidence below which a machine decision goes to the
+# editors' review queue in the admin.
+DIGEST_CLASSIFIER_DIR = Path(
+    os.environ.get("DIGEST_CLASSIFIER_DIR") or BASE_DIR / "papers" / "classifiers" / "models"
+)
+DIGEST_REVIEW_BELOW = float(os.environ.get("DIGEST_REVIEW_BELOW") or 0.5)
+if not 0 <= DIGEST_REVIEW_BELOW <= 1:
+    raise ImproperlyConfigured("DIGEST_REVIEW_BELOW must be between 0 and 1.")
 
 # Where the ingest stage reads a day (papers/ingest.py): "bundled" reads data/days offline (the
 # demo); "arxiv" reads arXiv's announcement listing and API, and Hugging Face Daily Papers.

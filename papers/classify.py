@@ -1,19 +1,23 @@
-"""Assigning categories to papers; an editor's (or imported) decision is never overwritten here."""
+"""Assigning categories to papers: the local model (or the rules when no model artefact is
+present) for machine decisions, and editors' decisions, which no automated re-run overwrites."""
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from papers.classifiers import rules
+from papers.classifiers import local, rules
 from papers.models import Category, Paper
+from summaries.services import mark_moved_paper
 
 FALLBACK_SLUG = "other"
+_DECISION_FIELDS = ["category", "category_method", "category_confidence", "categorised_at"]
 
 
 class TaxonomyError(Exception):
     """The taxonomy lacks the category a classifier needs to fall back on."""
 
 
-def classify_papers(papers) -> dict[str, int]:
+def classify_papers(papers) -> dict:
     """Classify every paper of the queryset that no editor has decided; returns counts.
 
     The rows are locked while they are classified, so an editor saving at the same moment
@@ -22,7 +26,7 @@ def classify_papers(papers) -> dict[str, int]:
     categories = {c.slug: c for c in Category.objects.active()}
     if FALLBACK_SLUG not in categories:
         raise TaxonomyError(f"The taxonomy needs an active '{FALLBACK_SLUG}' category.")
-    counts = {"classified": 0, "changed": 0, "locked": 0}
+    model = local.current()
     with transaction.atomic():
         rows = list(
             papers.machine_assignable()
@@ -37,18 +41,60 @@ def classify_papers(papers) -> dict[str, int]:
                 "category_confidence",
             )
         )
+        decisions = decide(rows, categories, model)
         changed, now = [], timezone.now()
-        for paper in rows:
-            decision = rules.classify(paper.title, paper.abstract, paper.arxiv_categories)
+        for paper, decision in zip(rows, decisions, strict=True):
             category = categories.get(decision.slug, categories[FALLBACK_SLUG])
             new = (category.pk, decision.method, round(decision.confidence, 4))
             if (paper.category_id, paper.category_method, paper.category_confidence) != new:
                 paper.category_id, paper.category_method, paper.category_confidence = new
                 paper.categorised_at = now
                 changed.append(paper)
-        fields = ["category", "category_method", "category_confidence", "categorised_at"]
-        Paper.objects.bulk_update(changed, fields, batch_size=500)
-    counts["classified"] = len(rows)
-    counts["changed"] = len(changed)
-    counts["locked"] = papers.filter(category_method__in=Paper.LOCKED_METHODS).count()
-    return counts
+        Paper.objects.bulk_update(changed, _DECISION_FIELDS, batch_size=500)
+    return {
+        "classified": len(rows),
+        "changed": len(changed),
+        "locked": papers.filter(category_method__in=Paper.LOCKED_METHODS).count(),
+        "review": sum(d.confidence < settings.DIGEST_REVIEW_BELOW for d in decisions),
+        "classifier": f"model v{model.version}" if model else "rules",
+    }
+
+
+def decide(papers, categories: dict, model: local.Model | None) -> list[rules.Decision]:
+    """One decision per paper: the model's, restricted to the active categories, else the
+    rules' (which know only the default taxonomy; classify_papers maps the rest to 'other')."""
+    texts = [(p.title, p.abstract, p.arxiv_categories or ()) for p in papers]
+    if model is not None:
+        try:
+            return model.predict(texts, allowed=categories)
+        except local.ModelError:
+            pass  # every category the model knows was retired: the rules still decide
+    return [rules.classify(*text) for text in texts]
+
+
+def review_queue(papers):
+    """Machine decisions an editor should look at: the least confident first."""
+    return (
+        papers.machine_assignable()
+        .filter(category_confidence__lt=settings.DIGEST_REVIEW_BELOW)
+        .order_by("category_confidence")
+    )
+
+
+def assign_by_editor(papers, category: Category) -> list[Paper]:
+    """Make `category` the editor's decision for each paper, locked against every automated
+    re-run (confirming a machine decision locks it too). The summaries of the categories a
+    paper left and joined no longer describe their papers, so they are marked for
+    regeneration. Returns the papers whose category changed."""
+    with transaction.atomic():
+        rows = list(papers.select_for_update(of=("self",)).select_related("category"))
+        moved = []
+        for paper in rows:
+            previous = paper.category
+            paper.assign_by_editor(category)
+            if previous != category:
+                moved.append((paper, previous))
+        Paper.objects.bulk_update(rows, _DECISION_FIELDS)
+        for paper, previous in moved:
+            mark_moved_paper(paper, previous)
+    return [paper for paper, _ in moved]

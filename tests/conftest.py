@@ -37,6 +37,13 @@ def pytest_sessionstart(session):
         pytest.exit(f"CI needs PostgreSQL and Redis on 127.0.0.1: {exc}", returncode=3)
 
 
+@pytest.fixture(autouse=True)
+def rule_classifier(settings, tmp_path_factory):
+    """Tests classify with the deterministic rule classifier: the shipped model artefact changes
+    whenever someone retrains it. Tests of the model use `shipped_model` (test_classifier*)."""
+    settings.DIGEST_CLASSIFIER_DIR = tmp_path_factory.mktemp("no-classifier-model")
+
+
 @pytest.fixture
 def data_dir(settings, tmp_path):
     """An empty data directory in place of the bundled one."""

@@ -100,8 +100,9 @@ def _example(path, number: int, line: str, allowed: set[str] | None) -> Example 
     texts = [row[field] for field in ("arxiv_id", "title", "abstract", "label")]
     categories = row["categories"] or []
     if not all(isinstance(text, str) for text in texts) or not isinstance(categories, list):
-        raise LabelsError(f"{where}: arxiv_id, title, abstract and label must be strings, "
-                          "categories a list.")
+        raise LabelsError(
+            f"{where}: arxiv_id, title, abstract and label must be strings, categories a list."
+        )
     if not row["arxiv_id"].strip() or not row["title"].strip():
         raise LabelsError(f"{where}: empty arxiv_id or title.")
     if allowed is not None and row["label"] not in allowed:

@@ -1,0 +1,223 @@
+"""The local classifier: a logistic regression over TF-IDF of the title and abstract, the arXiv
+categories and the rule classifier's evidence (docs/classifier.md has the measurements that
+chose it). It runs offline on CPU; its probabilities are the confidence.
+
+An artefact is `model-v<N>.joblib` in the model directory; the highest N is the current model,
+so retraining adds a version and deleting the newest file rolls back. An artefact holds only
+scikit-learn objects and plain data, never our classes, and records the scikit-learn version it
+was made with: another version could unpickle it subtly wrong, so it is refused instead.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import joblib
+import numpy as np
+import sklearn
+from django.conf import settings
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from papers.classifiers import rules
+from papers.classifiers.labelled import Example
+
+log = logging.getLogger(__name__)
+
+FEATURES = 1  # bump when the features change: older artefacts are refused
+C = 20.0  # inverse regularisation, chosen on the training split (docs/classifier.md)
+_ARTEFACT = re.compile(r"^model-v(\d+)\.joblib$")
+_CACHE: dict = {}
+
+
+class ModelError(Exception):
+    """The model artefact cannot be used; the message says why and what to do."""
+
+
+Text = tuple[str, str, Sequence[str]]  # title, abstract, arXiv categories
+
+
+@dataclass
+class Model:
+    version: int
+    title_words: TfidfVectorizer
+    words: TfidfVectorizer
+    codes: TfidfVectorizer
+    regression: LogisticRegression
+    trained_at: str
+    training: dict = field(default_factory=dict)  # papers per source
+    held_out: dict = field(default_factory=dict)  # the score on the held-out split
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(slug) for slug in self.regression.classes_]
+
+    def probabilities(self, texts: Sequence[Text]) -> np.ndarray:
+        return self.regression.predict_proba(self._features(texts))
+
+    def predict(self, texts: Sequence[Text], allowed: Iterable[str] | None = None):
+        """One rules.Decision per text; with `allowed`, only those slugs can be chosen and the
+        confidence is renormalised over them (an editor may have retired a category)."""
+        if not texts:
+            return []
+        classes = self.classes
+        mask = np.array([allowed is None or slug in allowed for slug in classes])
+        if not mask.any():
+            raise ModelError("None of the model's categories is active in the taxonomy.")
+        chances = self.probabilities(texts) * mask
+        chances /= chances.sum(axis=1, keepdims=True)
+        best = chances.argmax(axis=1)
+        return [
+            rules.Decision(classes[i], round(float(row[i]), 4), method="model")
+            for i, row in zip(best, chances, strict=True)
+        ]
+
+    def fit(self, examples: Sequence[Example]) -> Model:
+        texts = [(e.title, e.abstract, e.categories) for e in examples]
+        self.title_words.fit([title for title, _, _ in texts])
+        self.words.fit([f"{title} {abstract}" for title, abstract, _ in texts])
+        self.codes.fit([_codes(categories) for _, _, categories in texts])
+        self.regression.fit(self._features(texts), [e.label for e in examples])
+        return self
+
+    def _features(self, texts: Sequence[Text]):
+        return sparse.hstack(
+            [
+                self.title_words.transform([title for title, _, _ in texts]),
+                self.words.transform([f"{title} {abstract}" for title, abstract, _ in texts]),
+                self.codes.transform([_codes(categories) for _, _, categories in texts]),
+                _rule_features(texts),
+            ],
+            format="csr",
+        )
+
+
+def untrained(version: int) -> Model:
+    # Terms of a single paper say nothing about a category, nor do those in half of them.
+    words = {"sublinear_tf": True, "strip_accents": "unicode", "min_df": 2}
+    return Model(
+        version=version,
+        title_words=TfidfVectorizer(**words, ngram_range=(1, 2)),
+        words=TfidfVectorizer(**words, max_df=0.5),  # bigrams add nothing here (measured)
+        codes=TfidfVectorizer(token_pattern=r"\S+", lowercase=False),
+        regression=LogisticRegression(C=C, max_iter=5000, class_weight="balanced"),
+        trained_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+    )
+
+
+def train(examples: Sequence[Example], version: int, training: dict | None = None) -> Model:
+    model = untrained(version).fit(examples)
+    model.training = training or {"papers": len(examples)}
+    # Single precision halves the artefact; the probabilities agree to about 1e-7.
+    model.regression.coef_ = model.regression.coef_.astype(np.float32)
+    return model
+
+
+def directory() -> Path:
+    return Path(settings.DIGEST_CLASSIFIER_DIR)
+
+
+def artefacts(folder: Path | None = None) -> dict[int, Path]:
+    folder = folder or directory()
+    found = {}
+    for path in folder.glob("model-v*.joblib"):
+        match = _ARTEFACT.match(path.name)
+        if match:
+            found[int(match.group(1))] = path
+    return found
+
+
+def save(model: Model, folder: Path | None = None) -> Path:
+    """Write the artefact atomically, so a classifier never reads half a file."""
+    folder = folder or directory()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"model-v{model.version}.joblib"
+    for vectorizer in (model.title_words, model.words, model.codes):
+        vectorizer.stop_words_ = None  # the pruned terms: large, and not needed to transform
+    state = {
+        "features": FEATURES,
+        "sklearn": sklearn.__version__,
+        **{name: getattr(model, name) for name in Model.__dataclass_fields__},
+    }
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    os.close(handle)
+    try:
+        joblib.dump(state, temporary, compress=3)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; workers may run as another user
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+    return path
+
+
+def load(path: Path) -> Model:
+    try:
+        state = joblib.load(path)
+    except Exception as exc:  # a damaged or foreign file can fail in many ways
+        raise ModelError(f"{path}: unreadable model artefact ({exc}).") from exc
+    if not isinstance(state, dict) or state.get("features") != FEATURES:
+        raise ModelError(f"{path}: made for other features; run manage.py train_classifier.")
+    if state.get("sklearn") != sklearn.__version__:
+        raise ModelError(
+            f"{path}: made with scikit-learn {state.get('sklearn')}, this is "
+            f"{sklearn.__version__}; run manage.py train_classifier."
+        )
+    return Model(**{name: state[name] for name in Model.__dataclass_fields__})
+
+
+def latest(folder: Path | None = None) -> Model | None:
+    """The newest artefact, or None when there is none; ModelError if it cannot be used."""
+    found = artefacts(folder)
+    return load(found[max(found)]) if found else None
+
+
+def current() -> Model | None:
+    """The model classification uses, loaded once per artefact; None means the rules decide."""
+    found = artefacts()
+    if not found:
+        return None
+    path = found[max(found)]
+    key = (path, path.stat().st_mtime_ns)
+    if key not in _CACHE:
+        try:
+            model = load(path)
+        except ModelError as exc:
+            log.warning("%s Falling back to the rule classifier.", exc)
+            model = None
+        _CACHE.clear()
+        _CACHE[key] = model
+    return _CACHE[key]
+
+
+def _codes(categories: Sequence[str]) -> str:
+    """arXiv categories as tokens; the first is the authors' primary choice."""
+    codes = [code.strip() for code in categories if code and code.strip()]
+    if not codes:
+        return "none"
+    return " ".join([f"primary:{codes[0]}", *(f"cat:{code}" for code in codes)])
+
+
+def _rule_features(texts: Sequence[Text]):
+    """The rules' evidence, scaled to about 0..1: a slug's score, its capped title and abstract
+    hits and arXiv hint, and the rules' own decision (weighted by its confidence), which carries
+    the taxonomy's tie-breaks."""
+    width = len(rules.SLUGS)
+    rows = np.zeros((len(texts), 5 * width))
+    for row, (title, abstract, categories) in zip(rows, texts, strict=True):
+        seen = rules.evidence(title, abstract, categories)
+        decision = rules.decide(seen)
+        for i, slug in enumerate(rules.SLUGS):
+            row[i] = seen.scores[slug] / rules.FULL_SCORE
+            row[width + i] = seen.title_hits.get(slug, 0) / rules.TITLE_CAP
+            row[2 * width + i] = seen.abstract_hits.get(slug, 0) / rules.ABSTRACT_CAP
+            row[3 * width + i] = seen.hints.get(slug, 0.0) / rules.PRIMARY_HINT
+        row[4 * width + rules.SLUGS.index(decision.slug)] = 0.5 + decision.confidence
+    return sparse.csr_matrix(rows)
