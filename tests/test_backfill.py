@@ -29,8 +29,8 @@ def test_backfill_builds_every_announcement_day_with_a_progress_bar(make_day, pa
     call_command("backfill", *RANGE)
     out = capsys.readouterr().out
     assert "Backfilling 3 announcement days from 2025-05-23 to 2025-05-27" in out
-    assert "(2 days without an announcement skipped)" in out
-    assert "[#######.............] 1/3 2025-05-23 ingest listed 6" in out
+    assert "(no announcement on 2 of the 5 dates)" in out
+    assert "[#######.............] 1/3 2025-05-23  ingest listed 6" in out
     assert "[####################] 3/3 2025-05-27" in out and "Backfilled 3 days." in out
     published = DailyDigest.objects.published().values_list("date", flat=True)
     assert sorted(published) == [FRIDAY, MONDAY, DEMO_DAY]
@@ -43,7 +43,7 @@ def test_a_second_run_continues_where_the_first_stopped(make_day, pauses, capsys
         make_day(6, day=day)
     with pytest.raises(CommandError, match=r"1 of 3 days failed \(2025-05-26\)"):
         call_command("backfill", *RANGE, "--pause", "0")
-    assert "failed: NoDataError: No data for 2025-05-26" in capsys.readouterr().out
+    assert "2025-05-26  failed: NoDataError: No data for 2025-05-26" in capsys.readouterr().out
     assert DailyDigest.objects.published().count() == 2
     done = set(PipelineRun.objects.values_list("pk", flat=True))
 
@@ -51,7 +51,7 @@ def test_a_second_run_continues_where_the_first_stopped(make_day, pauses, capsys
     pauses.clear()
     call_command("backfill", *RANGE)
     out = capsys.readouterr().out
-    assert out.count("ingest done already, classify done already") == 2
+    assert out.count("ingest done already  classify done already") == 2
     assert DailyDigest.objects.published().count() == 3
     new = PipelineRun.objects.exclude(pk__in=done)
     assert set(new.values_list("date", flat=True)) == {MONDAY} and new.count() == 4

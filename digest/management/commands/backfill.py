@@ -44,16 +44,16 @@ class Command(BaseCommand):
         days = [day for day in span if calendar.is_announcement_day(day)]
         self.stdout.write(
             f"Backfilling {len(days)} announcement days from {first} to {last} "
-            f"({len(span) - len(days)} days without an announcement skipped)"
+            f"(no announcement on {len(span) - len(days)} of the {len(span)} dates)"
         )
         failed = []
         for number, day in enumerate(days, 1):
-            self.stdout.write(f"{_bar(number, len(days))} {day}", ending=" ")
+            self.stdout.write(f"{_bar(number, len(days))} {day}", ending="")
             started = time.monotonic()
             try:
                 fetched = self._build(day)
             except pipeline.StageBusy as exc:
-                self.stdout.write(self.style.WARNING(f"skipped: {exc}"))
+                self.stdout.write(self.style.WARNING(f"  skipped: {exc}"))
                 continue
             except KeyboardInterrupt:
                 raise CommandError(
@@ -61,14 +61,14 @@ class Command(BaseCommand):
                 ) from None
             except Exception as exc:
                 failed.append(day)
-                self.stdout.write(self.style.ERROR(f"failed: {type(exc).__name__}: {exc}"))
+                self.stdout.write(self.style.ERROR(f"  failed: {type(exc).__name__}: {exc}"))
                 if pipeline.is_transient(exc):
                     raise CommandError(
                         f"Stopped at {day} on an error that may pass; the days after it would "
                         "likely meet it too. Run the same command later to resume."
                     ) from exc
                 continue
-            self.stdout.write(f"({time.monotonic() - started:.1f} s)")
+            self.stdout.write(f"  ({time.monotonic() - started:.1f} s)")
             if fetched and number < len(days):
                 time.sleep(pause)
         if failed:
@@ -84,10 +84,10 @@ class Command(BaseCommand):
         for stage in pipeline.STAGES:
             counts = pipeline.run_stage(day, stage, resume=True)
             if counts is None:
-                self.stdout.write(f"{stage} done already,", ending=" ")
+                self.stdout.write(f"  {stage} done already", ending="")
                 continue
             fetched |= stage == pipeline.Stage.INGEST
-            self.stdout.write(f"{stage} {_summary(counts)},", ending=" ")
+            self.stdout.write(f"  {stage} {_summary(counts)}", ending="")
         return fetched
 
 
