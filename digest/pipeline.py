@@ -229,8 +229,9 @@ def next_stage(day: datetime.date) -> str | None:
     """The first stage of the day that is not done, or None when every stage is.
 
     A stage is done when its latest finished run succeeded and started after the stage before
-    it last succeeded: it has seen its current input. Anything after a stage that is not done
-    is not done either.
+    it last succeeded: it has seen its current input. An ingest that stored less than the day's
+    listing announced is not done, though the stages after it may run on what it stored.
+    Anything after a stage that is not done is not done either.
     """
     latest = {}
     finished = PipelineRun.objects.filter(date=day).exclude(status=PipelineRun.Status.RUNNING)
@@ -245,6 +246,8 @@ def next_stage(day: datetime.date) -> str | None:
             return stage
         if "no_announcement" in run.counts:
             return None  # nothing to classify, summarise or publish
+        if run.counts.get("complete") is False:
+            return stage  # stored short of the listing: the next run fetches the rest
         before = run
     return None
 

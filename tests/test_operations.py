@@ -70,6 +70,14 @@ def test_a_failed_stage_keeps_what_came_before_and_is_where_the_day_resumes(make
     assert PipelineRun.objects.filter(stage="ingest").count() == 1
 
 
+def test_a_day_stored_short_of_its_listing_is_ingested_again(reference_day):
+    # What an ingest records when arXiv's API left some of the listed papers out.
+    PipelineRun.objects.filter(stage="ingest").update(counts={"stored": 10, "complete": False})
+    assert pipeline.next_stage(REFERENCE_DAY) == "ingest"
+    assert pipeline.run_stage(REFERENCE_DAY, "ingest", resume=True)["complete"] is True
+    assert pipeline.next_stage(REFERENCE_DAY) == "classify"
+
+
 def test_a_day_without_an_announcement_is_done_after_ingest():
     saturday = datetime.date(2024, 11, 16)
     pipeline.run_stage(saturday, "ingest")
