@@ -229,7 +229,7 @@ if not 0 <= DIGEST_REVIEW_BELOW <= 1:
 
 # Where the ingest stage reads a day (papers/ingest.py): "bundled" reads data/days offline (the
 # demo); "arxiv" reads arXiv's announcement listing and API, and Hugging Face Daily Papers.
-DIGEST_SOURCE = os.environ.get("DIGEST_SOURCE", "bundled")
+DIGEST_SOURCE = os.environ.get("DIGEST_SOURCE") or "bundled"
 if DIGEST_SOURCE not in {"bundled", "arxiv"}:
     raise ImproperlyConfigured("DIGEST_SOURCE must be 'bundled' or 'arxiv'.")
 DIGEST_ARXIV_CATEGORIES = envlist(
@@ -243,8 +243,9 @@ DIGEST_ARXIV_HOLIDAYS = envlist(
 # Outside requests: who we are (arXiv asks for a contact), seconds between two arXiv requests
 # (its terms allow one every 3 s), the timeout of each request, and bounded retries with
 # exponential backoff (first wait, longest wait).
-DIGEST_USER_AGENT = os.environ.get(
-    "DIGEST_USER_AGENT", "DailyAIInsights/0.1 (daily digest of new arXiv AI papers)"
+DIGEST_USER_AGENT = (
+    os.environ.get("DIGEST_USER_AGENT")
+    or "DailyAIInsights/0.1 (daily digest of new arXiv AI papers)"
 )
 DIGEST_ARXIV_INTERVAL = envint("DIGEST_ARXIV_INTERVAL", 3)
 if DIGEST_ARXIV_INTERVAL < 3:
