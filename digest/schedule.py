@@ -1,5 +1,6 @@
-"""Which days the scheduled runs build: the announcement arXiv has just published, and the
-recent announcement days that did not finish."""
+"""Which days the scheduled runs build: the date of the announcement arXiv has just made (or
+would have made: a holiday gets its "no announcement" state), and the recent announcement days
+that did not finish."""
 
 import datetime
 
@@ -7,12 +8,17 @@ from digest import pipeline
 from papers import calendar
 
 
+def evening_date(now: datetime.datetime) -> datetime.date:
+    """The date of the latest 20:00 US Eastern announcement slot by `now`, announced or not."""
+    eastern = now.astimezone(calendar.EASTERN)
+    passed = eastern.time() >= calendar.ANNOUNCED_AT
+    return eastern.date() + calendar.ONE_DAY if passed else eastern.date()
+
+
 def latest_announcement_day(now: datetime.datetime) -> datetime.date:
     """The date of the latest announcement that had gone out by `now`."""
-    day = now.astimezone(calendar.EASTERN).date() + calendar.ONE_DAY
-    if not calendar.is_announcement_day(day) or calendar.announced_at(day) > now:
-        day = calendar.previous_announcement_day(day)
-    return day
+    day = evening_date(now)
+    return day if calendar.is_announcement_day(day) else calendar.previous_announcement_day(day)
 
 
 def unfinished_days(now: datetime.datetime, count: int) -> list[tuple[datetime.date, str]]:

@@ -189,15 +189,32 @@ def test_finishing_removes_summaries_of_categories_left_without_papers(reference
     [
         (datetime.datetime(2024, 11, 13, 21, 30, tzinfo=NEW_YORK), "2024-11-14"),  # Wednesday
         (datetime.datetime(2024, 11, 13, 19, 59, tzinfo=NEW_YORK), "2024-11-13"),  # before 20:00
-        (datetime.datetime(2024, 11, 15, 21, 30, tzinfo=NEW_YORK), "2024-11-15"),  # Friday
-        (datetime.datetime(2024, 11, 17, 10, 0, tzinfo=NEW_YORK), "2024-11-15"),  # Sunday morning
         (datetime.datetime(2024, 11, 17, 21, 30, tzinfo=NEW_YORK), "2024-11-18"),  # Sunday
-        (datetime.datetime(2024, 12, 24, 21, 30, tzinfo=NEW_YORK), "2024-12-24"),  # holiday next
         (datetime.datetime(2025, 5, 26, 21, 30, tzinfo=NEW_YORK), "2025-05-27"),  # summer time
     ],
 )
 def test_the_daily_run_builds_the_announcement_just_published(now, day):
+    assert schedule.evening_date(now).isoformat() == day
     assert schedule.latest_announcement_day(now).isoformat() == day
+
+
+def test_on_a_holiday_the_daily_run_builds_its_date_without_an_announcement():
+    christmas_eve = datetime.datetime(2024, 12, 24, 21, 30, tzinfo=NEW_YORK)
+    assert schedule.evening_date(christmas_eve).isoformat() == "2024-12-25"
+    assert schedule.latest_announcement_day(christmas_eve).isoformat() == "2024-12-24"
+    pipeline.run_stage(datetime.date(2024, 12, 25), "ingest")
+    assert DailyDigest.objects.get().status == "no_announcement"
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime.datetime(2024, 11, 15, 21, 30, tzinfo=NEW_YORK),  # Friday evening
+        datetime.datetime(2024, 11, 17, 10, 0, tzinfo=NEW_YORK),  # Sunday morning
+    ],
+)
+def test_over_the_weekend_the_latest_announcement_is_fridays(now):
+    assert schedule.latest_announcement_day(now).isoformat() == "2024-11-15"
 
 
 def test_the_retry_pass_finds_the_recent_days_that_did_not_finish(make_day):
