@@ -7,10 +7,17 @@ visit, and since tokens are random a cleared or evicted cache can never bring ba
 Keys also carry the release (a fingerprint of the templates, translations and this app's code),
 so a deploy never serves pages rendered by the previous one. The cache must be shared by every
 process that writes (see CACHES in settings).
+
+Each process also keeps the pages it served last and the generation it last read, for at most
+GENERATION_TTL: a cached day page then costs no round trip to the shared cache, and another
+process's write shows here within that second (a write in this process, at once).
 """
 
 import hashlib
+import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from functools import cache as once
 from pathlib import Path
@@ -22,19 +29,30 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 GENERATION_KEY = "pages:generation"
 PAGE_TIMEOUT = 24 * 60 * 60  # a safety net for writes that bypass signals (queryset.update)
 RENDERING_FILES = {".html", ".txt", ".mo", ".py"}
+GENERATION_TTL = 1.0  # seconds this process trusts the generation it last read
+LOCAL_PAGES = 32  # pages this process keeps (a day page is ~100 KB gzipped)
+
+_lock = threading.Lock()
+_seen = {"token": "", "at": -GENERATION_TTL}
+_local: OrderedDict = OrderedDict()
 
 
 def generation() -> str:
+    if time.monotonic() - _seen["at"] < GENERATION_TTL:
+        return _seen["token"]
     token = cache.get(GENERATION_KEY)
     if token is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         token = cache.get(GENERATION_KEY)
+    _seen.update(token=token, at=time.monotonic())
     return token
 
 
 def invalidate(**kwargs) -> None:
     """Signal receiver: start a new generation."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    token = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, token, timeout=None)
+    _seen.update(token=token, at=time.monotonic())
 
 
 @once
@@ -51,10 +69,19 @@ def release() -> str:
 def cached(name: str, build: Callable[[], object]):
     """`build()`'s result under `name` for the current generation, building it on a miss."""
     key = "pages:" + hashlib.sha1(f"{release()}:{generation()}:{name}".encode()).hexdigest()
+    with _lock:
+        value = _local.get(key)
+        if value is not None:
+            _local.move_to_end(key)
+            return value
     value = cache.get(key)
     if value is None:
         value = build()
         cache.set(key, value, timeout=PAGE_TIMEOUT)
+    with _lock:
+        _local[key] = value
+        while len(_local) > LOCAL_PAGES:
+            _local.popitem(last=False)
     return value
 
 

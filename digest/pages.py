@@ -4,9 +4,10 @@ import calendar
 import datetime
 import re
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils.translation import pgettext_lazy
 
 from digest import chart
@@ -33,20 +34,39 @@ WEEKDAYS = [
 ]
 
 
+class DayPaper(NamedTuple):
+    """What a day page shows of a paper, read without building ~1,000 model instances."""
+
+    pk: int
+    arxiv_id: str | None
+    title: str
+    authors: list
+    abs_url: str
+    pdf_url: str
+    upvotes: int | None
+    category_id: int | None
+    updated_at: datetime.datetime
+
+    @property
+    def ref(self) -> str:
+        return self.arxiv_id or self.abs_url  # as Paper.ref
+
+
 def day_page(digest, language: str) -> dict:
     """Context for one published day: chart figure, then one section per category.
 
-    Queries: the papers with their categories, the summaries, and the neighbouring days.
+    Queries: the papers, the categories, the summaries, and the neighbouring days. A day has
+    ~1,000 papers, so they are read as DayPaper tuples with only the fields the page shows
+    (abstracts are on the papers' own pages).
     """
-    # Abstracts are on the papers' own pages, not here.
-    papers = list(digest.papers.select_related("category").defer("abstract", "comment"))
+    papers = [DayPaper(*row) for row in digest.papers.values_list(*DayPaper._fields)]
     by_category = defaultdict(list)
     for paper in papers:
         by_category[paper.category_id].append(paper)
     by_ref = {paper.ref: paper for paper in papers}
     summaries = in_language(digest.summaries.select_related("category"), language)
 
-    categories = {p.category.slug: p.category for p in papers}
+    categories = {c.slug: c for c in Category.objects.all()}
     # An imported day's sections are its summaries' categories, whatever its papers are now.
     categories |= {s.category.slug: s.category for s in summaries.values()}
     sections = []
@@ -71,7 +91,10 @@ def day_page(digest, language: str) -> dict:
                 "summary": summary and _summary_parts(summary, by_ref),
             }
         )
-    published = type(digest).objects.published()
+    published = type(digest).objects.published().values_list("date", flat=True)
+    earlier = published.filter(date__lt=digest.date).order_by("-date")[:1]
+    later = published.filter(date__gt=digest.date).order_by("date")[:1]
+    neighbours = list(earlier.union(later, all=True))
     updated = [
         digest.updated_at,
         *(s.updated_at for s in summaries.values()),
@@ -82,8 +105,8 @@ def day_page(digest, language: str) -> dict:
         "sections": sections,
         "paper_count": len(papers),
         "figure": chart.plotly_figure(digest.chart, language),
-        "previous_day": published.filter(date__lt=digest.date).order_by("-date").first(),
-        "next_day": published.filter(date__gt=digest.date).order_by("date").first(),
+        "previous_day": next((d for d in neighbours if d < digest.date), None),
+        "next_day": next((d for d in neighbours if d > digest.date), None),
         "last_modified": max(updated),
     }
 
@@ -170,7 +193,7 @@ def category_page(category, language: str) -> dict:
             counted.append({"date": day, "count": count, "total": total})
     recent = counted[::-1][:RECENT_DAYS]
 
-    featured = Paper.objects.order_by("-upvotes", "arxiv_id").only(
+    featured = Paper.objects.order_by(F("upvotes").desc(nulls_last=True), "arxiv_id").only(
         "arxiv_id", "title", "upvotes", "abs_url"
     )
     summaries = CategorySummary.objects.filter(

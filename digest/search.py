@@ -1,8 +1,8 @@
 """Search over papers' titles and abstracts and over the category summaries.
 
-On PostgreSQL this is full-text search on expression GIN indexes (papers and summaries
-migrations named `search_index`); the vectors below must stay identical to the indexed
-expressions, or the planner cannot use the indexes (tests/test_search.py checks the plans).
+On PostgreSQL this is full-text search on stored vector columns with GIN indexes
+(papers/migrations/0005_search_index.py, summaries/migrations/0004_search_vector.py); they are
+not model fields, so the queries name them directly (tests/test_search.py checks the plans).
 Papers are English: stemmed, with web-search syntax ("a phrase", OR, -word). Summaries are
 mostly Korean, which PostgreSQL cannot stem, so every word is matched as a prefix: 강화학습
 finds 강화학습은 and 강화학습을.
@@ -18,10 +18,11 @@ import re
 from functools import cached_property
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -31,8 +32,10 @@ from digest.pages import preferring
 from papers.models import Paper
 from summaries.models import CategorySummary
 
-PAPER_VECTOR = SearchVector("title", "abstract", config="english")
-SUMMARY_VECTOR = SearchVector("body", config="simple")
+PAPER_VECTOR = RawSQL('"papers_paper"."search_vector"', [], output_field=SearchVectorField())
+SUMMARY_VECTOR = RawSQL(
+    '"summaries_categorysummary"."search_vector"', [], output_field=SearchVectorField()
+)
 PAGE_SIZE = 20
 MAX_COUNTED = 1000
 SUMMARY_RESULTS = 5
@@ -47,13 +50,18 @@ def words(query: str) -> list[str]:
     return _WORD.findall(query)[:MAX_WORDS]
 
 
+def full_text() -> bool:
+    """PostgreSQL has full-text search; the SQLite demo falls back to LIKE."""
+    return connection.vendor == "postgresql"
+
+
 def papers(query: str):
     """Published papers matching `query`, newest first (most upvoted first within a day)."""
     published = DailyDigest.papers.through.objects.filter(
         paper=OuterRef("pk"), dailydigest__published_at__isnull=False
     )
     found = Paper.objects.filter(Exists(published))
-    if connection.vendor == "postgresql":
+    if full_text():
         found = found.annotate(search=PAPER_VECTOR).filter(
             search=SearchQuery(query, config="english", search_type="websearch")
         )
@@ -67,7 +75,7 @@ def summaries(query: str):
     """Summaries of published days whose text has every word of `query`, newest first."""
     found = CategorySummary.objects.filter(digest__published_at__isnull=False)
     terms = words(query)
-    if connection.vendor == "postgresql":
+    if full_text():
         prefixes = " & ".join(f"{term}:*" for term in terms)
         found = found.annotate(search=SUMMARY_VECTOR).filter(
             search=SearchQuery(prefixes, config="simple", search_type="raw")
@@ -83,7 +91,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def matches(self) -> int:
-        return self.object_list.order_by()[: MAX_COUNTED + 1].count()
+        return self.object_list.order_by().values("pk")[: MAX_COUNTED + 1].count()
 
     @cached_property
     def count(self) -> int:

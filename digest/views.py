@@ -1,16 +1,19 @@
 """Reader-facing pages: thin views over digest.pages and digest.search.
 
 Pages of published content are rendered once per cache generation (digest.pagecache), language
-and host, and carry an ETag and Last-Modified, so a returning reader gets 304 Not Modified.
+and host, and kept gzipped, as nearly every client takes them: a day page is ~400 KB of HTML and
+~60 KB compressed. They carry an ETag and Last-Modified, so a returning reader gets 304.
 """
 
+import gzip
 import hashlib
+import re
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
@@ -19,6 +22,7 @@ from digest.models import DailyDigest
 from papers.models import Category, Paper
 
 MAX_AGE = 5 * 60  # browsers may reuse a page this long before revalidating it
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 @require_safe
@@ -112,14 +116,20 @@ def _cached(request, name: str, build) -> HttpResponse:
         content = render_to_string(template, context, request).encode()
         modified = context.get("last_modified")
         return {
-            "content": content,
-            "etag": f'"{hashlib.sha1(content).hexdigest()}"',
+            "gzip": gzip.compress(content, compresslevel=5, mtime=0),
+            "etag": hashlib.sha1(content).hexdigest(),
             "last_modified": http_date(modified.timestamp()) if modified else None,
         }
 
     page = pagecache.cached(f"{name}:{request.LANGUAGE_CODE}:{request.get_host()}", render_page)
-    response = HttpResponse(page["content"])
-    response["ETag"] = page["etag"]
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        response = HttpResponse(page["gzip"])
+        response["Content-Encoding"] = "gzip"
+        response["ETag"] = f'W/"{page["etag"]}"'  # a different representation, as GZipMiddleware
+    else:
+        response = HttpResponse(gzip.decompress(page["gzip"]))
+        response["ETag"] = f'"{page["etag"]}"'
+    patch_vary_headers(response, ("Accept-Encoding",))
     if page["last_modified"]:
         response["Last-Modified"] = page["last_modified"]
     patch_cache_control(response, public=True, max_age=MAX_AGE)

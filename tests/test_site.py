@@ -4,6 +4,7 @@ import datetime
 import json
 
 import pytest
+from django.db.models import F
 from django.test import RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
@@ -46,8 +47,9 @@ def test_category_page_shows_its_weekly_share_and_latest_days(client, make_day):
     assert html.index(f'href="/days/{DEMO_DAY}/#{top["slug"]}"') < html.index(
         f'href="/days/{week_before}/#{top["slug"]}"'
     )
-    featured = digest.summaries.get(category__slug=top["slug"]).papers.order_by("-upvotes")
-    assert f'href="/papers/{featured.first().arxiv_id}/"' in html
+    cited = digest.summaries.get(category__slug=top["slug"]).papers.all()
+    most_popular = cited.order_by(F("upvotes").desc(nulls_last=True), "arxiv_id").first()
+    assert f'href="/papers/{most_popular.arxiv_id}/"' in html
 
 
 @pytest.mark.parametrize("size", [15, 150])

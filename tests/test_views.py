@@ -1,6 +1,7 @@
 """The day page: what a reader sees, what is escaped, and how many queries it costs."""
 
 import datetime
+import gzip
 import json
 
 import pytest
@@ -152,6 +153,18 @@ def test_day_page_has_open_graph_tags_and_caching_headers(client, reference_day)
         headers={"if-modified-since": response["Last-Modified"]},
     )
     assert since.status_code == 304
+
+
+def test_pages_are_served_gzipped_to_clients_that_take_it(client, reference_day):
+    url = reverse("day", args=[REFERENCE_DAY])
+    plain = client.get(url)
+    packed = client.get(url, headers={"accept-encoding": "gzip, deflate, br"})
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 3
+    assert packed["ETag"] == "W/" + plain["ETag"]
+    again = client.get(url, headers={"accept-encoding": "gzip", "if-none-match": packed["ETag"]})
+    assert again.status_code == 304
 
 
 def test_a_published_day_is_rendered_once_and_rerendered_after_a_change(

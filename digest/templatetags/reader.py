@@ -1,7 +1,10 @@
 """Template filters for the reader's pages: math, safe outside links, paper links, authors."""
 
+from functools import lru_cache
+from html import escape as _escape  # Django's escape, without its lazy-string wrapper
+
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
@@ -10,6 +13,7 @@ from digest import mathml
 
 register = template.Library()
 AUTHORS_SHOWN = 3
+_SOME_ID = "0000.00000"
 
 
 @register.filter
@@ -29,8 +33,14 @@ def http_url(url) -> str:
 def paper_url(paper) -> str:
     """The paper's page on this site: by arXiv id, or by row id for papers without one."""
     if paper.arxiv_id:
-        return reverse("paper", args=[paper.arxiv_id])
+        # reverse() once per URL prefix, not once per paper: a day page links ~2,000 times.
+        return _paper_url_pattern(get_script_prefix()).replace(_SOME_ID, paper.arxiv_id)
     return reverse("paper-by-id", args=[paper.pk])
+
+
+@lru_cache
+def _paper_url_pattern(script_prefix: str) -> str:
+    return reverse("paper", args=[_SOME_ID])
 
 
 @register.simple_tag
@@ -42,22 +52,20 @@ def paper_list(papers) -> str:
     """
     upvotes_title = escape(gettext("Hugging Face upvotes"))
     source = escape(gettext("Source"))
-    by_id = reverse("paper", args=["0000.00000"])  # reverse() once, not once per paper
     items = []
     for paper in papers:
-        href = by_id.replace("0000.00000", paper.arxiv_id) if paper.arxiv_id else paper_url(paper)
-        parts = [f'<li class="paper"><a class="paper-title" href="{escape(href)}">']
+        parts = [f'<li class="paper"><a class="paper-title" href="{_escape(paper_url(paper))}">']
         parts.append(f"{math(paper.title)}</a>")
         if paper.upvotes:
             parts.append(f' <span class="upvotes" title="{upvotes_title}">▲ {paper.upvotes}</span>')
         meta = []
         if paper.authors:
-            meta.append(f'<span class="authors">{escape(authors(paper.authors))}</span>')
+            meta.append(f'<span class="authors">{_escape(authors(paper.authors))}</span>')
         if url := http_url(paper.abs_url):
-            label = f"arXiv:{escape(paper.arxiv_id)}" if paper.arxiv_id else source
-            meta.append(f'<a href="{escape(url)}">{label}</a>')
+            label = f"arXiv:{_escape(paper.arxiv_id)}" if paper.arxiv_id else source
+            meta.append(f'<a href="{_escape(url)}">{label}</a>')
         if url := http_url(paper.pdf_url):
-            meta.append(f'<a href="{escape(url)}">PDF</a>')
+            meta.append(f'<a href="{_escape(url)}">PDF</a>')
         parts.append(f'<span class="paper-meta">{" · ".join(meta)}</span></li>')
         items.append("".join(parts))
     return mark_safe("\n".join(items))  # every value above is escaped

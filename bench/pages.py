@@ -1,0 +1,435 @@
+"""Reader pages under load: a year of days in PostgreSQL, gunicorn on 127.0.0.1, a load generator.
+
+Builds the two bundled real days with the pipeline, then generates a year of days from the
+real 649-paper day's papers (every real paper once plus a random sample, new arXiv ids, the
+real day's summaries re-pointed at the copies) with bulk_create in big batches, ≥ 300,000
+papers in all. It then starts gunicorn and measures, each against a minimal Django view (a
+bare HttpResponse through the same middleware) in the same run: the day page cached and
+uncached (first visits after an invalidation), a category page (uncached), search and the feed.
+Its own database is created and dropped, and its cache keys (in Redis) are deleted afterwards.
+
+Run: uv run python bench/pages.py [--days 365 --per-day 830 --workers 2 --concurrency 2]
+Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/dai_bench_pages),
+BENCH_CACHE_URL (default redis://127.0.0.1:6379/6). Prints figures, then one key=value line.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+REPO = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dai_bench_pages"
+)
+CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/6")
+SERVER_ENV = {
+    "DATABASE_URL": DATABASE_URL,
+    "CACHE_URL": CACHE_URL,
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-not-secret",
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+    "ANTHROPIC_API_KEY": "",  # summaries of the real days are written offline
+    "DJANGO_SETTINGS_MODULE": "digest.settings",
+}
+SEARCHES = [
+    "diffusion",
+    "reinforcement learning",
+    "language model",
+    "graph neural network",
+    '"large language models" -reasoning',
+    "robot manipulation",
+    "3D Gaussian splatting",
+    "quantization",
+    "retrieval augmented generation",
+    "federated",
+    "benchmark",
+    "medical image segmentation",
+    "speech recognition",
+    "멀티모달",
+    "hallucination OR jailbreak",
+]
+ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
+TARGETS = {"day_uncached_p99_ms": 100, "day_cached_throughput_ratio": 0.5, "search_p99_ms": 150}
+
+
+def minimal(request):
+    """The floor every page is measured against: nothing but the framework and middleware."""
+    from django.http import HttpResponse
+
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+def __getattr__(name):
+    """This module is the server's URLconf: the project's URLs plus the minimal view."""
+    if name == "urlpatterns":
+        from django.urls import include, path
+
+        return [path("bench/minimal/", minimal), path("", include("digest.urls"))]
+    raise AttributeError(name)
+
+
+def application():
+    """gunicorn's app factory ("bench.pages:application()")."""
+    import django
+    from django.conf import settings
+    from django.core.wsgi import get_wsgi_application
+
+    django.setup()
+    settings.ROOT_URLCONF = __name__
+    return get_wsgi_application()
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def create_database() -> None:
+    import psycopg
+
+    url = urlsplit(DATABASE_URL)
+    name = url.path.lstrip("/")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    url = urlsplit(DATABASE_URL)
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.path.lstrip("/")}" WITH (FORCE)')
+
+
+def repoint(text: str, copies: dict) -> str:
+    """A real day's summary text with its citations pointing at the generated copies."""
+    return ARXIV_ID.sub(lambda m: copies[m[0]].arxiv_id if m[0] in copies else m[0], text)
+
+
+def clone(instance, **changes):
+    """An unsaved copy with every concrete field but the primary key, then `changes`."""
+    values = {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if not f.primary_key
+    }
+    return type(instance)(**(values | changes))
+
+
+def generate(days: int, per_day: int, seed: int) -> dict:
+    """The real days through the pipeline, then `days` generated days before the demo day."""
+    from django.conf import settings
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from digest import chart, pipeline
+    from digest.models import DailyDigest
+    from papers.models import Paper
+    from summaries.models import CategorySummary
+
+    demo_day, reference_day = datetime.date(2025, 5, 27), datetime.date(2024, 11, 14)
+    for day in (reference_day, demo_day):
+        pipeline.build_digest(day)
+    template = DailyDigest.objects.get(date=demo_day)
+    real = list(template.papers.select_related("category").order_by("pk"))
+    summaries = list(template.summaries.filter(language=settings.DIGEST_LANGUAGE))
+    if per_day < len(real):
+        raise SystemExit(f"--per-day must be at least the real day's {len(real)} papers")
+
+    rng = random.Random(seed)
+    day_links = DailyDigest.papers.through
+    summary_links = CategorySummary.papers.through
+    started = time.perf_counter()
+    dates = [demo_day - datetime.timedelta(days=i) for i in range(1, days + 1)]
+    for number, day in enumerate(d for d in dates if d != reference_day):
+        sample = real + rng.choices(real, k=per_day - len(real))
+        base = 50_000 + (day.day - 1) * per_day  # never collides with real ids of that month
+        papers = []
+        for i, source in enumerate(sample):
+            paper_id = f"{day:%y%m}.{base + i:05d}"
+            papers.append(
+                clone(
+                    source,
+                    arxiv_id=paper_id,
+                    abs_url=f"https://arxiv.org/abs/{paper_id}",
+                    pdf_url=f"https://arxiv.org/pdf/{paper_id}",
+                    announced_on=day,
+                    upvotes=rng.randint(1, 150) if rng.random() < 0.1 else None,
+                )
+            )
+        # The first copy of each real paper stands for it in the cloned summaries.
+        copies = {source.ref: paper for source, paper in zip(sample, papers, strict=True)}
+        copies = {ref: copies[ref] for ref in reversed([p.ref for p in real])}
+        with transaction.atomic():
+            Paper.objects.bulk_create(papers, batch_size=1000)
+            published = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+            digest = clone(template, date=day, published_at=published)
+            for paper, source in zip(papers, sample, strict=True):
+                paper.category = source.category
+            popular = sorted(papers, key=lambda p: (-(p.upvotes or -1), p.arxiv_id))
+            digest.chart = chart.distribution(popular)
+            digest.save()
+            day_links.objects.bulk_create(
+                [day_links(dailydigest_id=digest.pk, paper_id=p.pk) for p in papers],
+                batch_size=5000,
+            )
+            links = []
+            for summary in summaries:
+                copy = clone(
+                    summary,
+                    digest_id=digest.pk,
+                    sections=json.loads(repoint(json.dumps(summary.sections), copies)),
+                    body=repoint(summary.body, copies),
+                )
+                copy.save()
+                cited = {copies[p.ref].pk for p in summary.papers.all() if p.ref in copies}
+                links += [summary_links(categorysummary_id=copy.pk, paper_id=pk) for pk in cited]
+            summary_links.objects.bulk_create(links, batch_size=5000)
+        if number % 50 == 0:
+            print(f"  generated {number + 1} days in {time.perf_counter() - started:.0f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return existing() | {"seconds": time.perf_counter() - started}
+
+
+def existing() -> dict:
+    from digest.models import DailyDigest
+    from papers.models import Paper
+
+    published = DailyDigest.objects.published()
+    return {
+        "papers": Paper.objects.count(),
+        "days": published.count(),
+        "seconds": 0.0,
+        "dates": sorted(published.values_list("date", flat=True)),
+    }
+
+
+# --- load ---------------------------------------------------------------------------------
+
+
+def fetch(port: int, paths: list[str]) -> list[tuple[float, int, int]]:
+    """GET each path over one keep-alive connection: (seconds, status, bytes) per request."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    results = []
+    for path in paths:
+        started = time.perf_counter()
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})  # as browsers do
+        response = connection.getresponse()
+        body = response.read()
+        results.append((time.perf_counter() - started, response.status, len(body)))
+    connection.close()
+    return results
+
+
+def measure(pool, port: int, rounds: list[list[str]], concurrency: int, before=None) -> dict:
+    """Run the rounds (their paths split among `concurrency` clients); `before()` runs before
+    each round, outside the timing."""
+    samples, busy = [], 0.0
+    for paths in rounds:
+        if before:
+            before()
+        shares = [paths[i::concurrency] for i in range(concurrency)]
+        started = time.perf_counter()
+        for result in pool.map(fetch, [port] * concurrency, shares):
+            samples += result
+        busy += time.perf_counter() - started
+    latencies = sorted(s[0] for s in samples)
+    bad = [s for s in samples if s[1] != 200]
+    if bad:
+        raise SystemExit(f"{len(bad)} requests failed, e.g. HTTP {bad[0][1]}")
+    return {
+        "requests": len(samples),
+        "rps": len(samples) / busy,
+        "p50_ms": 1000 * statistics.median(latencies),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
+        "kb": statistics.mean(s[2] for s in samples) / 1024,
+    }
+
+
+def start_server(workers: int, port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [
+            sys.executable, "-m", "gunicorn", "bench.pages:application()",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--preload",
+            "--pythonpath", str(REPO), "--log-level", "warning",
+        ],
+        cwd=REPO,
+        env=os.environ | SERVER_ENV,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            fetch(port, ["/bench/minimal/"])
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("gunicorn did not answer within 120 s")
+
+
+def delete_cache_keys() -> None:
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(CACHE_URL)
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    for key in client.scan_iter(f"{prefix}:*", count=1000):
+        client.delete(key)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--per-day", type=int, default=830)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--concurrency", type=int, default=2, help="clients at once")
+    parser.add_argument("--requests", type=int, default=600, help="per cached endpoint")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database afterwards (to study plans)"
+    )
+    parser.add_argument("--reuse", action="store_true", help="measure a database kept by --keep")
+    args = parser.parse_args()
+
+    os.environ.update(SERVER_ENV)
+    sys.path.insert(0, str(REPO))
+    if not args.reuse:
+        create_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from digest import pagecache
+
+    server = None
+    try:
+        print(f"Database {urlsplit(DATABASE_URL).path.lstrip('/')}: migrating")
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        if args.reuse:
+            data = existing()
+        else:
+            print(f"Generating {args.days} days of {args.per_day} papers from the real days")
+            data = generate(args.days, args.per_day, args.seed)
+            print(
+                f"  {data['papers']:,} papers, {data['days']} published days"
+                f" in {data['seconds']:.0f} s ({data['papers'] / data['seconds']:,.0f} papers/s)"
+            )
+        server = start_server(args.workers, args.port)
+        days = [reverse("day", args=[d]) for d in reversed(data["dates"])]
+        slugs = [s["slug"] for s in _latest_chart()]
+        searches = [f"{reverse('search')}?{urlencode({'q': q})}" for q in SEARCHES]
+        searches += [s + "&page=2" for s in searches[:5]]
+        feed = _feed_url()
+
+        n, clients = args.requests, args.concurrency
+        with ProcessPoolExecutor(clients) as pool:
+            # Every worker has loaded its templates and connections before anything is timed.
+            warm_up = [
+                "/bench/minimal/",
+                *days[-4:],
+                *searches,
+                reverse("category", args=[slugs[0]]),
+            ]
+            measure(pool, args.port, [warm_up * 2 + ([feed] if feed else [])], clients)
+            results = {"minimal": measure(pool, args.port, [["/bench/minimal/"] * n], clients)}
+            # Uncached: the first visit to each day after a new cache generation.
+            results["day_uncached"] = measure(
+                pool, args.port, [days[: min(200, len(days))]], clients, before=pagecache.invalidate
+            )
+            warm = days[:50]
+            measure(pool, args.port, [warm], clients)
+            results["day_cached"] = measure(
+                pool, args.port, [(warm * (n // len(warm) + 1))[:n]], clients
+            )
+            category = [reverse("category", args=[s]) for s in slugs]
+            results["category_uncached"] = measure(
+                pool, args.port, [category] * 10, clients, before=pagecache.invalidate
+            )
+            results["search"] = measure(
+                pool, args.port, [(searches * (300 // len(searches) + 1))[:300]], clients
+            )
+            if feed:
+                results["feed"] = measure(pool, args.port, [[feed] * 30], clients)
+    finally:
+        if server:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        delete_cache_keys()
+        if not args.keep:
+            drop_database()
+
+    report(results, data, args)
+
+
+def _latest_chart() -> list[dict]:
+    from digest.models import DailyDigest
+
+    return DailyDigest.objects.published().latest().chart
+
+
+def _feed_url() -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("feed-daily-rss")
+    except NoReverseMatch:
+        return None
+
+
+def report(results: dict, data: dict, args) -> None:
+    floor = results["minimal"]
+    print(
+        f"\n{data['papers']:,} papers over {data['days']} days; gunicorn {args.workers} workers, "
+        f"{args.concurrency} clients at once on 127.0.0.1"
+    )
+    print(f"{'endpoint':<18}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'KiB':>8}"
+          f"{'req/s ratio':>13}{'p99 ratio':>11}")  # fmt: skip
+    for name, r in results.items():
+        print(
+            f"{name:<18}{r['requests']:>9}{r['rps']:>9.1f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
+            f"{r['kb']:>8.1f}{r['rps'] / floor['rps']:>13.3f}{r['p99_ms'] / floor['p99_ms']:>11.1f}"
+        )
+    figures = {
+        "papers": data["papers"],
+        "days": data["days"],
+        "generate_seconds": round(data["seconds"], 1),
+        "minimal_rps": round(floor["rps"], 1),
+    }
+    for name, r in results.items():
+        figures[f"{name}_rps"] = round(r["rps"], 1)
+        figures[f"{name}_p50_ms"] = round(r["p50_ms"], 1)
+        figures[f"{name}_p99_ms"] = round(r["p99_ms"], 1)
+        figures[f"{name}_throughput_ratio"] = round(r["rps"] / floor["rps"], 3)
+    met = (
+        figures["day_uncached_p99_ms"] < TARGETS["day_uncached_p99_ms"]
+        and figures["day_cached_throughput_ratio"] >= TARGETS["day_cached_throughput_ratio"]
+        and figures["search_p99_ms"] < TARGETS["search_p99_ms"]
+    )
+    figures["targets_met"] = "yes" if met else "no"
+    print(" ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
