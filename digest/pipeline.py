@@ -9,7 +9,6 @@ keeps what it stored, and the next run continues from there. Celery tasks (diges
 
 import datetime
 import logging
-from collections import Counter
 from collections.abc import Callable
 
 from django.conf import settings
@@ -101,11 +100,13 @@ def finish_summarise(day: datetime.date, shares: list[dict]) -> dict:
     stale = Category.objects.filter(summaries__digest=digest).exclude(
         pk__in=digest.papers.values("category")
     )
-    counts = Counter()
+    counts = {}
     for share in [*shares, summarise_digest(digest, categories=list(stale.distinct()))]:
-        counts.update(share)
+        for key, value in share.items():  # numbers add up; anything else is the same each time
+            numeric = isinstance(value, int | float) and not isinstance(value, bool)
+            counts[key] = counts.get(key, 0) + value if numeric else value
     _advance(digest, DailyDigest.Status.SUMMARISED)
-    return dict(counts)
+    return counts
 
 
 def publish(day: datetime.date) -> dict:
