@@ -223,7 +223,7 @@ DIGEST_RESUME_DAYS = envint("DIGEST_RESUME_DAYS", 3)
 DIGEST_CLASSIFIER_DIR = Path(
     os.environ.get("DIGEST_CLASSIFIER_DIR") or BASE_DIR / "papers" / "classifiers" / "models"
 )
-DIGEST_REVIEW_BELOW = float(os.environ.get("DIGEST_REVIEW_BELOW") or 0.5)
+DIGEST_REVIEW_BELOW = float(os.environ.get("DIGEST_REVIEW_BELOW") or 0.6)
 if not 0 <= DIGEST_REVIEW_BELOW <= 1:
     raise ImproperlyConfigured("DIGEST_REVIEW_BELOW must be between 0 and 1.")
 

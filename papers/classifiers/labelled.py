@@ -51,9 +51,13 @@ def shipped() -> list[Example]:
     return [example for path in sorted(LABELS_DIR.glob("*.jsonl")) for example in read(path)]
 
 
+def bucket(arxiv_id: str, buckets: int) -> int:
+    """A stable bucket of the id, 0 to buckets - 1."""
+    return int(hashlib.sha256(arxiv_id.encode()).hexdigest(), 16) % buckets
+
+
 def is_held_out(arxiv_id: str) -> bool:
-    digest = hashlib.sha256(arxiv_id.encode()).hexdigest()
-    return int(digest, 16) % HELD_OUT_EVERY == 0
+    return bucket(arxiv_id, HELD_OUT_EVERY) == 0
 
 
 def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
