@@ -73,12 +73,8 @@ def decide(papers, categories: dict, model: local.Model | None) -> list[rules.De
 
 
 def review_queue(papers):
-    """Machine decisions an editor should look at: the least confident first."""
-    return (
-        papers.machine_assignable()
-        .filter(category_confidence__lt=settings.DIGEST_REVIEW_BELOW)
-        .order_by("category_confidence")
-    )
+    """Machine decisions an editor should look at."""
+    return papers.machine_assignable().filter(category_confidence__lt=settings.DIGEST_REVIEW_BELOW)
 
 
 def assign_by_editor(papers, category: Category) -> list[Paper]:
