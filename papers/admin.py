@@ -1,9 +1,26 @@
-"""The editors' tools for the taxonomy and for correcting papers' categories."""
+"""The editors' tools for the taxonomy and for correcting papers' categories.
 
-from django.contrib import admin
-from django.db import models
+Every way an editor sets a category (the change form, the changelist's inline column, the
+"Move to category" action) makes it an editor's decision (papers.classify.assign_by_editor):
+locked against automated re-runs, with the day's summaries of the categories involved marked
+stale and, once the change is committed, rebuilt with the chart by a worker.
+"""
 
+from functools import partial
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import models, transaction
+from django.template.response import TemplateResponse
+
+from digest import tasks
+from digest.models import DailyDigest, PipelineRun
+from papers import classify
 from papers.models import Category, Paper
+
+HIGH_CONFIDENCE = 0.8
 
 
 @admin.register(Category)
@@ -15,6 +32,45 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ReviewQueue(admin.SimpleListFilter):
+    title = "review queue"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("yes", f"Machine decisions below {settings.DIGEST_REVIEW_BELOW:.2f}")]
+
+    def queryset(self, request, queryset):
+        return classify.review_queue(queryset) if self.value() == "yes" else queryset
+
+
+class ConfidenceBand(admin.SimpleListFilter):
+    title = "confidence"
+    parameter_name = "confidence"
+
+    def lookups(self, request, model_admin):
+        low = settings.DIGEST_REVIEW_BELOW
+        return [
+            ("low", f"low (below {low:.2f})"),
+            ("medium", f"medium ({low:.2f} to {HIGH_CONFIDENCE:.2f})"),
+            ("high", f"high ({HIGH_CONFIDENCE:.2f} and above)"),
+            ("none", "none"),
+        ]
+
+    def queryset(self, request, queryset):
+        low = settings.DIGEST_REVIEW_BELOW
+        bands = {
+            "low": {"category_confidence__lt": low},
+            "medium": {"category_confidence__gte": low, "category_confidence__lt": HIGH_CONFIDENCE},
+            "high": {"category_confidence__gte": HIGH_CONFIDENCE},
+            "none": {"category_confidence__isnull": True},
+        }
+        return queryset.filter(**bands[self.value()]) if self.value() in bands else queryset
+
+
+class MoveForm(forms.Form):
+    category = forms.ModelChoiceField(Category.objects.active(), empty_label=None)
+
+
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
     list_display = [
@@ -22,13 +78,22 @@ class PaperAdmin(admin.ModelAdmin):
         "title",
         "category",
         "category_method",
-        "category_confidence",
+        "confidence",
         "announced_on",
         "upvotes",
         "primary_category",
     ]
     list_display_links = ["arxiv_id", "title"]
-    list_filter = ["category", "category_method", "announced_on", "source"]
+    list_editable = ["category"]
+    list_filter = [
+        ReviewQueue,
+        "announced_on",
+        "category",
+        "category_method",
+        ConfidenceBand,
+        "source",
+    ]
+    actions = ["move_to_category"]
     list_select_related = ["category"]
     search_fields = ["arxiv_id", "title"]
     date_hierarchy = "announced_on"
@@ -73,7 +138,72 @@ class PaperAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_ordering(self, request):
+        if request.GET.get(ReviewQueue.parameter_name) == "yes":
+            return ["category_confidence", "pk"]  # the least confident first
+        return super().get_ordering(request)
+
+    @admin.display(description="confidence", ordering="category_confidence")
+    def confidence(self, paper):
+        return "" if paper.category_confidence is None else f"{paper.category_confidence:.2f}"
+
+    def get_changelist_formset(self, request, **kwargs):
+        """The inline category column as a plain select whose choices are read once, not once
+        per row (the autocomplete widget would query for every row)."""
+        formset = super().get_changelist_formset(request, **kwargs)
+        field = formset.form.base_fields["category"]
+        field.widget = forms.Select()
+        field.choices = [("", "---------"), *((c.pk, str(c)) for c in Category.objects.all())]
+        return formset
+
     def save_model(self, request, obj, form, change):
         if "category" in form.changed_data and obj.category is not None:
             obj.assign_by_editor(obj.category)
+            # Locks the row, records the move and marks the stale summaries; the save below
+            # then writes the form's other fields.
+            classify.assign_by_editor(Paper.objects.filter(pk=obj.pk), obj.category)
+            super().save_model(request, obj, form, change)
+            self._rebuild_stale_days(request, [obj.pk])
+            return
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="Move to category…", permissions=["change"])
+    def move_to_category(self, request, queryset):
+        form = MoveForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Move papers to a category",
+                "opts": self.model._meta,
+                "form": form,
+                "papers": queryset.select_related("category"),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/papers/paper/move_to_category.html", context)
+        category = form.cleaned_data["category"]
+        selected = list(queryset.values_list("pk", flat=True))
+        moved = classify.assign_by_editor(Paper.objects.filter(pk__in=selected), category)
+        self.message_user(
+            request,
+            f"{len(selected)} papers are now in {category} as editor decisions "
+            f"({len(moved)} moved, the rest confirmed).",
+            messages.SUCCESS,
+        )
+        self._rebuild_stale_days(request, [paper.pk for paper in moved])
+        return None
+
+    def _rebuild_stale_days(self, request, paper_ids) -> None:
+        """Queue, once committed, the summaries and chart of every day whose summaries the
+        moves made stale. If the queue is down the failure is logged and the summaries stay
+        marked, so the day's next forced rebuild rewrites them."""
+        days = sorted(
+            DailyDigest.objects.filter(papers__in=paper_ids, summaries__needs_regeneration=True)
+            .values_list("date", flat=True)
+            .distinct()
+        )
+        for day in days:
+            rebuild = partial(tasks.trigger, day, first=PipelineRun.Stage.SUMMARISE, force=True)
+            transaction.on_commit(rebuild, robust=True)
+        if days:
+            dates = ", ".join(day.isoformat() for day in days)
+            self.message_user(request, f"Summaries and charts queued for rebuilding: {dates}.")
