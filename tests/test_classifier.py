@@ -176,3 +176,20 @@ def test_the_sample_fixture_is_a_slice_of_the_shipped_labels(sample):
     shipped = {e.arxiv_id: e for e in labelled.shipped()}
     assert all(shipped[e.arxiv_id] == e for e in sample)
     assert json.loads(SAMPLE.read_text().splitlines()[0])["label"] in rules.SLUGS
+
+
+@pytest.mark.django_db
+def test_editor_decisions_become_labels_keyed_by_id_or_url(reference_day):
+    from papers.models import Category, Paper
+
+    audio = Category.objects.get(slug="audio")
+    by_url = Paper.objects.filter(arxiv_id__isnull=True).first()
+    by_id = Paper.objects.get(arxiv_id="2411.07975")
+    for paper in (by_url, by_id):
+        paper.assign_by_editor(audio)
+        paper.save()
+    decisions = {e.arxiv_id: e for e in labelled.editor_decisions()}
+    assert set(decisions) == {by_url.abs_url, "2411.07975"}
+    assert decisions["2411.07975"] == labelled.Example(
+        "2411.07975", by_id.title, by_id.abstract, tuple(by_id.arxiv_categories), "audio"
+    )

@@ -73,11 +73,12 @@ def editor_decisions() -> list[Example]:
     from papers.models import Paper  # labels files are read where Django is not set up
 
     papers = Paper.objects.filter(category_method=Paper.Method.EDITOR, category__isnull=False)
-    rows = papers.values_list("arxiv_id", "abs_url", "title", "abstract", "arxiv_categories")
-    labels = papers.values_list("category__slug", flat=True)
+    rows = papers.values_list(
+        "arxiv_id", "abs_url", "title", "abstract", "arxiv_categories", "category__slug"
+    )
     return [
         Example(arxiv_id or url, title, abstract, tuple(categories or ()), label)
-        for (arxiv_id, url, title, abstract, categories), label in zip(rows, labels, strict=True)
+        for arxiv_id, url, title, abstract, categories, label in rows
     ]
 
 
