@@ -226,6 +226,16 @@ DIGEST_CLASSIFIER_DIR = Path(
 DIGEST_REVIEW_BELOW = float(os.environ.get("DIGEST_REVIEW_BELOW") or 0.6)
 if not 0 <= DIGEST_REVIEW_BELOW <= 1:
     raise ImproperlyConfigured("DIGEST_REVIEW_BELOW must be between 0 and 1.")
+# Claude as the classifier for the hard cases (papers/classifiers/claude.py), with a key:
+# machine decisions less confident than this go to ANTHROPIC_CLASSIFY_MODEL (every one with
+# ANTHROPIC_CLASSIFY_ALL), ANTHROPIC_CLASSIFY_CHUNK papers a request.
+ANTHROPIC_CLASSIFY_BELOW = float(os.environ.get("ANTHROPIC_CLASSIFY_BELOW") or DIGEST_REVIEW_BELOW)
+if not 0 <= ANTHROPIC_CLASSIFY_BELOW <= 1:
+    raise ImproperlyConfigured("ANTHROPIC_CLASSIFY_BELOW must be between 0 and 1.")
+ANTHROPIC_CLASSIFY_ALL = envbool("ANTHROPIC_CLASSIFY_ALL", False)
+ANTHROPIC_CLASSIFY_CHUNK = envint("ANTHROPIC_CLASSIFY_CHUNK", 50)
+if ANTHROPIC_CLASSIFY_CHUNK < 1:
+    raise ImproperlyConfigured("ANTHROPIC_CLASSIFY_CHUNK must be at least 1.")
 
 # Where the ingest stage reads a day (papers/ingest.py): "bundled" reads data/days offline (the
 # demo); "arxiv" reads arXiv's announcement listing and API, and Hugging Face Daily Papers.

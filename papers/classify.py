@@ -5,8 +5,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from papers.classifiers import local, rules
+from papers.classifiers import claude, local, rules
 from papers.models import Category, Paper
+from summaries import llm
 from summaries.services import mark_moved_paper
 
 FALLBACK_SLUG = "other"
@@ -17,33 +18,48 @@ class TaxonomyError(Exception):
     """The taxonomy lacks the category a classifier needs to fall back on."""
 
 
-def classify_papers(papers) -> dict:
+def classify_papers(papers, *, client: llm.Claude | None = None) -> dict:
     """Classify every paper of the queryset that no editor has decided; returns counts.
 
-    The rows are locked while they are classified, so an editor saving at the same moment
-    waits and then wins instead of being overwritten.
+    The local model decides; with a Claude client (made from ANTHROPIC_API_KEY when not given)
+    Claude decides the papers the model is unsure of (papers/classifiers/claude.py). Nothing is
+    locked while they decide, which can take minutes with Claude; the decisions are then written
+    with the rows locked, to the papers still machine-assignable, so an editor saving at the
+    same moment waits and then wins instead of being overwritten.
     """
     categories = {c.slug: c for c in Category.objects.active()}
     if FALLBACK_SLUG not in categories:
         raise TaxonomyError(f"The taxonomy needs an active '{FALLBACK_SLUG}' category.")
     model = local.current()
-    with transaction.atomic():
-        rows = list(
-            papers.machine_assignable()
-            .select_for_update(of=("self",))
-            .only(
-                "id",
-                "title",
-                "abstract",
-                "arxiv_categories",
-                "category",
-                "category_method",
-                "category_confidence",
-            )
+    if client is None and settings.ANTHROPIC_API_KEY:
+        client = llm.Claude()
+    rows = list(
+        papers.machine_assignable().only(
+            "id",
+            "arxiv_id",
+            "abs_url",
+            "title",
+            "abstract",
+            "arxiv_categories",
+            "category",
+            "category_method",
+            "categorised_at",
+            "revised_at",
+            "category_confidence",
         )
-        decisions = decide(rows, categories, model)
+    )
+    decisions, asked = claude.reconsider(rows, decide(rows, categories, model), categories, client)
+    by_pk = {paper.pk: decision for paper, decision in zip(rows, decisions, strict=True)}
+    with transaction.atomic():
+        locked = (
+            papers.machine_assignable()
+            .filter(pk__in=by_pk)
+            .select_for_update(of=("self",))
+            .only("id", "category", "category_method", "category_confidence")
+        )
         changed, now = [], timezone.now()
-        for paper, decision in zip(rows, decisions, strict=True):
+        for paper in locked:
+            decision = by_pk[paper.pk]
             category = categories.get(decision.slug, categories[FALLBACK_SLUG])
             new = (category.pk, decision.method, round(decision.confidence, 4))
             if (paper.category_id, paper.category_method, paper.category_confidence) != new:
@@ -57,6 +73,7 @@ def classify_papers(papers) -> dict:
         "locked": papers.filter(category_method__in=Paper.LOCKED_METHODS).count(),
         "review": sum(d.confidence < settings.DIGEST_REVIEW_BELOW for d in decisions),
         "classifier": f"model v{model.version}" if model else "rules",
+        **asked,
     }
 
 
