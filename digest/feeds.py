@@ -111,7 +111,8 @@ class BaseFeed(Feed):
 
 
 def _days():
-    return DailyDigest.objects.published().order_by("-date")[:DAYS]
+    """Days with papers: a day arXiv announced nothing is a notice on the site, not an item."""
+    return DailyDigest.objects.published().with_announcement().order_by("-date")[:DAYS]
 
 
 def _in_language(summaries):

@@ -130,6 +130,19 @@ def test_the_daily_feed_has_one_item_per_day_with_chart_summaries_and_sources(cl
     assert "<script" not in imported
 
 
+def test_days_without_an_announcement_are_not_feed_items(client, days):
+    DailyDigest.objects.create(
+        date=datetime.date(2024, 11, 16),
+        status=DailyDigest.Status.NO_ANNOUNCEMENT,
+        published_at=timezone.now(),
+    )
+    parsed = feedparser.parse(client.get(reverse("feed-daily-atom")).content)
+    assert [e.id for e in parsed.entries] == [
+        "urn:daily-ai-insights:day:2024-11-14",
+        "urn:daily-ai-insights:day:2024-11-13",
+    ]
+
+
 def test_category_feeds_carry_the_category_day_by_day(client, days):
     parsed = feedparser.parse(
         client.get(reverse("feed-category-atom", args=["multimodal"])).content
