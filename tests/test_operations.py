@@ -222,7 +222,8 @@ def test_the_retry_pass_finds_the_recent_days_that_did_not_finish(make_day):
         make_day(5, day=day)
     pipeline.build_digest(datetime.date(2025, 5, 23))
     pipeline.run_stage(DEMO_DAY, "ingest")
-    now = datetime.datetime(2025, 5, 27, 23, 30, tzinfo=NEW_YORK)  # 2025-05-28 is announced
+    # 00:45 after Tuesday's announcement, the scheduled pass: 2025-05-28 was announced.
+    now = datetime.datetime(2025, 5, 28, 0, 45, tzinfo=NEW_YORK)
     assert schedule.unfinished_days(now, 4) == [
         (datetime.date(2025, 5, 26), "ingest"),
         (DEMO_DAY, "classify"),
@@ -244,7 +245,11 @@ def test_setup_creates_the_schedule_in_new_york_time_and_shows_it_in_korean(caps
     crontab = daily.crontab
     assert (crontab.minute, crontab.hour, crontab.day_of_week) == ("30", "21", "0-4")
     assert str(crontab.timezone) == "America/New_York" and daily.enabled
-    assert PeriodicTask.objects.filter(task="digest.tasks.resume_recent_days").exists()
+    resume = PeriodicTask.objects.select_related("crontab").get(
+        task="digest.tasks.resume_recent_days"
+    )
+    # After midnight New York time, when rss.arxiv.org shows the evening's listing.
+    assert (resume.crontab.minute, resume.crontab.hour) == ("45", "0")
     assert f"next run {korean} Korean time" in capsys.readouterr().out
 
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 # arXiv announces Sunday to Thursday at 20:00 New York time; the build starts 90 minutes later,
-# and a later pass resumes the recent days that did not finish. Crontabs keep New York time, so
-# daylight saving time is followed; the run history is stored in UTC and shown in Korean time.
+# and a pass after midnight (when rss.arxiv.org shows the new listing, if the evening build
+# found it not there yet) resumes the recent days that did not finish. Crontabs keep New York
+# time, so daylight saving time is followed; the run history is stored in UTC, shown in KST.
 NEW_YORK = "America/New_York"
 SCHEDULE = [
     {
@@ -25,9 +26,10 @@ SCHEDULE = [
     {
         "name": "Resume unfinished days",
         "task": "digest.tasks.resume_recent_days",
-        "crontab": {"minute": "30", "hour": "23", "day_of_week": "*"},
-        "description": "23:30 New York time, daily: resumes every recent announcement day that "
-        "is not published, from the first stage that is not done.",
+        "crontab": {"minute": "45", "hour": "0", "day_of_week": "*"},
+        "description": "00:45 New York time, daily, after rss.arxiv.org has moved to the new "
+        "listing: resumes every recent announcement day that is not published, from the first "
+        "stage that is not done.",
     },
 ]
 
