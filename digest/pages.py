@@ -45,7 +45,6 @@ class DayPaper(NamedTuple):
     pdf_url: str
     upvotes: int | None
     category_id: int | None
-    updated_at: datetime.datetime
 
     @property
     def ref(self) -> str:
@@ -95,11 +94,8 @@ def day_page(digest, language: str) -> dict:
     earlier = published.filter(date__lt=digest.date).order_by("-date")[:1]
     later = published.filter(date__gt=digest.date).order_by("date")[:1]
     neighbours = list(earlier.union(later, all=True))
-    updated = [
-        digest.updated_at,
-        *(s.updated_at for s in summaries.values()),
-        *(p.updated_at for p in papers),
-    ]
+    # Papers' own edits change the page's ETag, which clients send and servers prefer.
+    updated = [digest.updated_at, *(s.updated_at for s in summaries.values())]
     return {
         "digest": digest,
         "sections": sections,

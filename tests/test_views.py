@@ -141,6 +141,9 @@ def test_day_page_has_open_graph_tags_and_caching_headers(client, reference_day)
     assert '<meta property="og:title" content="2024-11-14 AI 논문">' in html
     assert '<meta property="og:url" content="http://testserver/days/2024-11-14/">' in html
     assert '<meta property="og:locale" content="ko_KR">' in html
+    assert (
+        '<meta property="og:image" content="http://testserver/days/2024-11-14/chart.png">' in html
+    )
     assert response["ETag"] and response["Last-Modified"]
     assert "max-age=300" in response["Cache-Control"] and "Cookie" in response["Vary"]
 

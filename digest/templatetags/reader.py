@@ -54,8 +54,10 @@ def paper_list(papers) -> str:
     source = escape(gettext("Source"))
     items = []
     for paper in papers:
+        title = paper.title
+        title = mathml.render(title) if "$" in title or "\\" in title else _escape(title)
         parts = [f'<li class="paper"><a class="paper-title" href="{_escape(paper_url(paper))}">']
-        parts.append(f"{math(paper.title)}</a>")
+        parts.append(f"{title}</a>")
         if paper.upvotes:
             parts.append(f' <span class="upvotes" title="{upvotes_title}">▲ {paper.upvotes}</span>')
         meta = []

@@ -38,6 +38,11 @@ def test_day_chart_slices_hover_click_and_the_language_switch(demo, open_page):
     slices.first.wait_for()
     assert slices.count() == len(chart) == 14
     assert page.locator("#category-chart svg.main-svg").count() >= 1
+    # Landmarks, and no image without a text alternative.
+    for landmark in ("banner", "navigation", "main", "contentinfo", "search"):
+        assert page.get_by_role(landmark).count() >= 1, landmark
+    assert page.locator("img:not([alt])").count() == 0
+    assert page.get_by_role("img", name="분야별 논문 수 원형 차트").count() == 1
     screenshot(page, "day-desktop")
 
     # Hovering the largest slice shows its count and its top titles.
