@@ -7,7 +7,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import F, Prefetch
+from django.db.models import F, Max, Min, Prefetch, Q
 from django.utils.translation import pgettext_lazy
 
 from digest import chart
@@ -90,10 +90,15 @@ def day_page(digest, language: str) -> dict:
                 "summary": summary and _summary_parts(summary, by_ref),
             }
         )
-    published = type(digest).objects.published().values_list("date", flat=True)
-    earlier = published.filter(date__lt=digest.date).order_by("-date")[:1]
-    later = published.filter(date__gt=digest.date).order_by("date")[:1]
-    neighbours = list(earlier.union(later, all=True))
+    # Both neighbouring days in one query that SQLite (the demo) can run too.
+    neighbours = (
+        type(digest)
+        .objects.published()
+        .aggregate(
+            previous_day=Max("date", filter=Q(date__lt=digest.date)),
+            next_day=Min("date", filter=Q(date__gt=digest.date)),
+        )
+    )
     # Papers' own edits change the page's ETag, which clients send and servers prefer.
     updated = [digest.updated_at, *(s.updated_at for s in summaries.values())]
     return {
@@ -101,8 +106,8 @@ def day_page(digest, language: str) -> dict:
         "sections": sections,
         "paper_count": len(papers),
         "figure": chart.plotly_figure(digest.chart, language),
-        "previous_day": next((d for d in neighbours if d < digest.date), None),
-        "next_day": next((d for d in neighbours if d > digest.date), None),
+        "previous_day": neighbours["previous_day"],
+        "next_day": neighbours["next_day"],
         "last_modified": max(updated),
     }
 
