@@ -15,11 +15,13 @@ import os
 import tempfile
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
 
 # Bump when the drawing changes, so cached images are redrawn.
 VERSION = 1
@@ -32,10 +34,14 @@ LABEL_MIN_SHARE = 0.04  # smaller slices are named in the legend only
 SEPARATOR = "=" * 40
 
 
+# matplotlib is imported where an image is drawn, not at start-up: web processes import this
+# module through the URLconf, and most of them never draw (cached images are files).
 @cache
-def font() -> FontProperties:
+def font() -> "FontProperties":
     """NanumGothic from the koreanize-matplotlib package, located without importing it
     (importing it would restyle every matplotlib figure in the process)."""
+    from matplotlib.font_manager import FontProperties
+
     spec = importlib.util.find_spec("koreanize_matplotlib")
     folder = Path(next(iter(spec.submodule_search_locations)))
     return FontProperties(fname=folder / "fonts" / "NanumGothic.ttf")
@@ -49,6 +55,9 @@ def chart_key(slices: list[dict]) -> str:
 
 def render_png(slices: list[dict], day) -> bytes:
     """The pie and its legend; `slices` as `digest.chart.distribution` computes them."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     total = sum(s["count"] for s in slices)
     entries = legend(slices)
     lines = sum(entry.count("\n") + 1 for entry in entries)
@@ -82,7 +91,7 @@ def render_png(slices: list[dict], day) -> bytes:
     return _png(figure)
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: "Figure") -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight", pad_inches=0.15)
     return buffer.getvalue()
