@@ -13,11 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anthropic
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+if TYPE_CHECKING:
+    import anthropic
 
 BATCH_DISCOUNT = Decimal("0.5")
 _FIRST_BACKOFF = 1.0  # seconds before the second attempt when the server does not say
@@ -127,6 +129,10 @@ class Claude:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ):
+        # The SDK takes seconds to import, so it is imported when a client is made, not by
+        # every process that loads the summaries app.
+        import anthropic
+
         self._client = anthropic.Anthropic(
             api_key=api_key or settings.ANTHROPIC_API_KEY,
             timeout=settings.ANTHROPIC_TIMEOUT,
@@ -182,6 +188,8 @@ class Claude:
         return results
 
     def _call(self, method, *args, **kwargs):
+        import anthropic
+
         for attempt in range(1, settings.ANTHROPIC_MAX_ATTEMPTS + 1):
             try:
                 return method(*args, **kwargs)
@@ -202,7 +210,9 @@ def _pause(error: LLMError, attempt: int) -> float:
     return min(wait, settings.ANTHROPIC_MAX_WAIT)
 
 
-def _classify(exc: anthropic.AnthropicError) -> LLMError:
+def _classify(exc: "anthropic.AnthropicError") -> LLMError:
+    import anthropic
+
     if isinstance(exc, anthropic.APITimeoutError):
         return LLMError("request timed out", retryable=True, kind="timeout")
     if isinstance(exc, anthropic.APIConnectionError):
