@@ -187,6 +187,47 @@ class Claude:
                 )
         return results
 
+    def answers(
+        self, requests: dict[str, dict], *, batch: bool
+    ) -> tuple[dict[str, Reply | LLMError], LLMError | None]:
+        """Each request's first answer by key, and the error that shows the API is down.
+
+        With `batch`, all go through one Message Batch (an entry missing from its results is a
+        retryable error; past ANTHROPIC_BATCH_WAIT every entry is a non-retryable one); else
+        one request after another, and once the API is down the rest get its error unsent.
+        """
+        if not requests:
+            return {}, None
+        if batch:
+            try:
+                batch_id = self.submit_batch(requests)
+                ended = self.wait_for_batch(batch_id)
+                results = self.batch_results(batch_id) if ended else {}
+            except LLMError as error:
+                return dict.fromkeys(requests, error), error
+            if not ended:
+                timeout = LLMError(
+                    f"batch {batch_id} did not end within {settings.ANTHROPIC_BATCH_WAIT} s",
+                    retryable=False,
+                    kind="batch_timeout",
+                )
+                return dict.fromkeys(requests, timeout), None
+            missing = LLMError("no result in the batch", retryable=True, kind="missing")
+            return {key: results.get(key, missing) for key in requests}, None
+
+        answers: dict[str, Reply | LLMError] = {}
+        down = None
+        for key, params in requests.items():
+            if down:
+                answers[key] = down
+                continue
+            try:
+                answers[key] = self.send(params)
+            except LLMError as error:
+                answers[key] = error
+                down = None if error.about_this_request else error
+        return answers, down
+
     def _call(self, method, *args, **kwargs):
         import anthropic
 

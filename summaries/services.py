@@ -141,7 +141,7 @@ def _write_with_claude(client: llm.Claude, jobs: list[_Job], counts: dict) -> No
     if not jobs:
         return
     requests = {job.custom_id: _request(job) for job in jobs}
-    first, down = _first_answers(client, requests)
+    first, down = client.answers(requests, batch=settings.ANTHROPIC_BATCH)
     batched = settings.ANTHROPIC_BATCH
     for job in jobs:
         answer = first[job.custom_id]
@@ -182,39 +182,6 @@ def _write_with_claude(client: llm.Claude, jobs: list[_Job], counts: dict) -> No
         counts["input_tokens"] += job.usage.input_tokens + job.usage.cache_read_input_tokens
         counts["input_tokens"] += job.usage.cache_creation_input_tokens
         counts["output_tokens"] += job.usage.output_tokens
-
-
-def _first_answers(client: llm.Claude, requests: dict[str, dict]):
-    """Each request's first answer by custom_id, and the error that shows the API is down."""
-    if settings.ANTHROPIC_BATCH:
-        try:
-            batch_id = client.submit_batch(requests)
-            ended = client.wait_for_batch(batch_id)
-            results = client.batch_results(batch_id) if ended else {}
-        except llm.LLMError as error:
-            return dict.fromkeys(requests, error), error
-        if not ended:
-            timeout = llm.LLMError(
-                f"batch {batch_id} did not end within {settings.ANTHROPIC_BATCH_WAIT} s",
-                retryable=False,
-                kind="batch_timeout",
-            )
-            return dict.fromkeys(requests, timeout), None
-        missing = llm.LLMError("no result in the batch", retryable=True, kind="missing")
-        return {key: results.get(key, missing) for key in requests}, None
-
-    answers: dict = {}
-    down = None
-    for key, params in requests.items():
-        if down:
-            answers[key] = down
-            continue
-        try:
-            answers[key] = client.send(params)
-        except llm.LLMError as error:
-            answers[key] = error
-            down = None if error.about_this_request else error
-    return answers, down
 
 
 def _request(job: _Job) -> dict:

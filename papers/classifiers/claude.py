@@ -275,45 +275,20 @@ class _Spend:
 
 
 def _answers(client: llm.Claude, requests: dict[str, dict], spend: _Spend) -> dict:
-    """Each request's reply or error by key: through one Message Batch when ANTHROPIC_BATCH is
-    on (an errored or expired entry that may succeed is sent once more directly), else one
-    request after another until the API shows it is down."""
-    if not requests or not settings.ANTHROPIC_BATCH:
-        return _send_each(client, requests, spend)
-    try:
-        batch_id = client.submit_batch(requests)
-        if not client.wait_for_batch(batch_id):
-            timeout = llm.LLMError(
-                f"batch {batch_id} did not end within {settings.ANTHROPIC_BATCH_WAIT} s",
-                retryable=False,
-                kind="batch_timeout",
-            )
-            return dict.fromkeys(requests, timeout)
-        results = client.batch_results(batch_id)
-    except llm.LLMError as error:
-        return dict.fromkeys(requests, error)
-    missing = llm.LLMError("no result in the batch", retryable=True, kind="missing")
-    answers = {key: results.get(key, missing) for key in requests}
-    again = {}
+    """Each request's reply or error by key (`Claude.answers`); with ANTHROPIC_BATCH on, an
+    errored or expired batch entry that may succeed is sent once more directly."""
+    batched = settings.ANTHROPIC_BATCH
+    answers, down = client.answers(requests, batch=batched)
+    again = {
+        key: requests[key]
+        for key, answer in answers.items()
+        if batched and down is None and isinstance(answer, llm.LLMError) and answer.retryable
+    }
+    retried, _ = client.answers(again, batch=False)
+    answers.update(retried)
     for key, answer in answers.items():
         if isinstance(answer, llm.Reply):
-            spend.add(answer, batch=True)
-        elif answer.retryable:
-            again[key] = requests[key]
-    return {**answers, **_send_each(client, again, spend)}
-
-
-def _send_each(client: llm.Claude, requests: dict[str, dict], spend: _Spend) -> dict:
-    answers, down = {}, None
-    for key, params in requests.items():
-        if down:
-            answers[key] = down
-            continue
-        try:
-            answers[key] = spend.add(client.send(params), batch=False)
-        except llm.LLMError as error:
-            answers[key] = error
-            down = None if error.about_this_request else error
+            spend.add(answer, batch=batched and key not in again)
     return answers
 
 
