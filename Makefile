@@ -5,7 +5,7 @@ DEMO_DAYS := 2024-11-14 2025-05-27
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/daily_ai_insights
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: demo test lint setup bench-pages
+.PHONY: demo test lint setup bench bench-pages
 
 .tools/bin/uv:
 	python3 -m venv .tools
@@ -26,6 +26,12 @@ demo: setup
 test: setup
 	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(UV) run pytest
+
+# Every bench/ script against PostgreSQL and Redis, written up in docs/benchmarks.md
+# (bench/run_all.py; ~15 minutes). QUICK=1: a month of days for the pages instead of a year.
+bench: setup
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
+		$(UV) run python bench/run_all.py $(if $(QUICK),--quick)
 
 # The reader's pages under gunicorn with a year of generated days (bench/pages.py; a few minutes).
 bench-pages: setup

@@ -1,13 +1,14 @@
 """What Claude as the classifier for the hard cases is asked, and what it costs, offline.
 
 On the labelled set's held-out split (papers the shipped model never saw), the shipped local
-model decides every paper: the papers below ANTHROPIC_CLASSIFY_BELOW are the ones Claude would
-be asked about, and the local model's accuracy on them against the rest says how much there is
-to gain. The exact requests (papers/classifiers/claude.py, default taxonomy, chunks of
-ANTHROPIC_CLASSIFY_CHUNK) are built for those papers and for all of them, and their tokens
-estimated without a tokenizer (summaries.prompts.estimate_tokens; expect +-30%); the output is
-the answer's JSON, thinking not counted. Figures are scaled to a 1,500-paper day at
-ANTHROPIC_CLASSIFY_MODEL's prices, plain and batched.
+model decides every paper (its macro-F1 and weakest category, as `eval_classifier` scores them):
+the papers below ANTHROPIC_CLASSIFY_BELOW are the ones Claude would be asked about, and the
+local model's accuracy on them against the rest says how much there is to gain. The exact
+requests (papers/classifiers/claude.py, default taxonomy, chunks of ANTHROPIC_CLASSIFY_CHUNK)
+are built for those papers and for all of them, and their tokens estimated without a tokenizer
+(summaries.prompts.estimate_tokens; expect +-30%); the output is the answer's JSON, thinking
+not counted. Figures are scaled to a 1,500-paper day at ANTHROPIC_CLASSIFY_MODEL's prices,
+plain and batched.
 
 Run: DEBUG=1 uv run python bench/classify_llm_cost.py
 """
@@ -27,7 +28,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
-from papers.classifiers import claude, labelled, local  # noqa: E402
+from papers.classifiers import claude, labelled, local, metrics  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
 from summaries.llm import Usage  # noqa: E402
 from summaries.prompts import estimate_tokens  # noqa: E402
@@ -74,8 +75,11 @@ def main() -> None:
         return right / len(indices) if indices else 0.0
 
     share = len(hard) / len(held_out)
+    scores = metrics.evaluate([e.label for e in held_out], [d.slug for d in decisions])
+    weakest = min(scores.rows, key=lambda row: row.f1)
     print(
-        f"held out: {len(held_out)} papers, model v{model.version}; {len(hard)} below "
+        f"held out: {len(held_out)} papers, model v{model.version}, macro-F1 "
+        f"{scores.macro_f1:.3f} (weakest {weakest.slug} {weakest.f1:.3f}); {len(hard)} below "
         f"{below} ({share:.1%}): local accuracy {accuracy(hard):.3f} there, "
         f"{accuracy(easy):.3f} on the other {len(easy)}"
     )
@@ -115,7 +119,9 @@ def main() -> None:
             f"${per_day['cost_batched_usd']:.4f} batched"
         )
     print(
-        f"held_out={len(held_out)} below={below} hard_share={share:.3f} "
+        f"held_out={len(held_out)} macro_f1={scores.macro_f1:.4f} "
+        f"min_category_f1={weakest.f1:.4f} min_category={weakest.slug} "
+        f"below={below} hard_share={share:.3f} "
         f"hard_local_accuracy={accuracy(hard):.3f} other_local_accuracy={accuracy(easy):.3f} "
         + " ".join(
             f"{mode}_{key}={value:.4f}" if isinstance(value, float) else f"{mode}_{key}={value}"
