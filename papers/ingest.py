@@ -63,6 +63,9 @@ UPDATABLE = (
     "pdf_url",
 )
 POPULARITY = ("upvotes", "hf_comments", "github_repo", "github_stars")
+# arXiv caps an abstract at 1,920 characters; text ten times longer is not a paper's, and would
+# overflow the search vector (1 MB) and fail the day's whole upsert.
+MAX_TEXT = 20_000
 
 
 class IncompleteDay(SourceError):
@@ -80,6 +83,7 @@ class IngestResult:
     updated: int = 0
     revised: int = 0
     unchanged: int = 0
+    rejected: list[str] = field(default_factory=list)  # "<key>: why", records not stored
     with_upvotes: int = 0
     digest: DailyDigest | None = None
     no_announcement: str = ""  # why, when the day has none
@@ -101,6 +105,8 @@ class IngestResult:
             "approximate": digest.approximate,
             "with_upvotes": self.with_upvotes,
         }
+        if self.rejected:
+            counts["rejected"] = self.rejected
         if self.popularity_error:
             counts["popularity_error"] = self.popularity_error
         return counts
@@ -168,8 +174,11 @@ def store_papers(records: list[PaperRecord], announced_on: datetime.date) -> Ing
     A record with an older version than the stored row is ignored, so re-reading an old
     listing never rolls a paper back. A changed title or abstract sets `revised_at`, so the
     stages that read them can redo only that paper. A handful of queries whatever the size.
+    A record that does not fit the table (see `_unfit`) is left out and named in `rejected`, so
+    one hostile paper costs the day that paper, not its whole upsert.
     """
-    records = _dedupe(records)
+    result = IngestResult()
+    records = [r for r in _dedupe(records) if not _rejected(r, result.rejected)]
     ids = [r.arxiv_id for r in records if r.arxiv_id]
     urls = [r.abs_url for r in records if not r.arxiv_id]
     by_id = Paper.objects.in_bulk(ids, field_name="arxiv_id") if ids else {}
@@ -178,7 +187,7 @@ def store_papers(records: list[PaperRecord], announced_on: datetime.date) -> Ing
         if urls
         else {}
     )
-    result, new, changed, now = IngestResult(), [], [], timezone.now()
+    new, changed, now = [], [], timezone.now()
     for record in records:
         paper = by_id.get(record.arxiv_id) if record.arxiv_id else by_url.get(record.abs_url)
         if paper is None:
@@ -338,6 +347,36 @@ def _dedupe(records: list[PaperRecord]) -> list[PaperRecord]:
         if key not in unique or record.version > unique[key].version:
             unique[key] = record
     return list(unique.values())
+
+
+def _rejected(record: PaperRecord, rejected: list[str]) -> bool:
+    """Strip NUL characters (PostgreSQL refuses them in text) from the record; True, with the
+    reason logged and added to `rejected`, when it still does not fit the table."""
+    for name, value in vars(record).items():
+        if isinstance(value, str):
+            setattr(record, name, value.replace("\x00", ""))
+        elif isinstance(value, list):
+            setattr(record, name, [str(item).replace("\x00", "") for item in value])
+    problem = _unfit(record)
+    if problem:
+        key = record.arxiv_id or record.abs_url[:100]
+        rejected.append(f"{key}: {problem}")
+        log.warning("paper %s not stored: %s", key, problem)
+    return bool(problem)
+
+
+def _unfit(record: PaperRecord) -> str:
+    """Why the record cannot be stored as it is, or ''."""
+    if not record.title.strip():
+        return "no title"
+    for name in ("title", "abstract", "comment", "journal_ref"):
+        if len(getattr(record, name)) > MAX_TEXT:
+            return f"{name} of {len(getattr(record, name)):,} characters (at most {MAX_TEXT:,})"
+    for name in ("primary_category", "doi", "abs_url", "pdf_url"):
+        limit = Paper._meta.get_field(name).max_length
+        if len(getattr(record, name)) > limit:
+            return f"{name} longer than {limit} characters"
+    return ""
 
 
 def _values(record: PaperRecord) -> dict:

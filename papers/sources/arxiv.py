@@ -197,7 +197,7 @@ class Arxiv:
 
     def _get_papers(self, ids: list[str]) -> list[PaperRecord]:
         search = arxiv.Search(id_list=ids, max_results=len(ids))
-        records = [_record(result) for result in self.client.results(search)]
+        records = [_record(result) for result in self._results(search)]
         missing = set(ids) - {r.arxiv_id for r in records}
         if missing:
             # arXiv sometimes answers with an empty or short page; asking again usually helps.
@@ -206,10 +206,18 @@ class Arxiv:
             )
         return records
 
+    def _results(self, search, offset: int = 0):
+        """The client's results; an answer its parser chokes on (a malformed date) is an error
+        that names it, not a crash of the stage."""
+        try:
+            yield from self.client.results(search, offset=offset)
+        except ValueError as exc:
+            raise SourceError(f"arXiv's answer cannot be read ({exc})") from exc
+
     def _search_from(self, search, records: dict[str, PaperRecord], progress) -> None:
         """Continue `search` after the records already read, until arXiv's total is reached."""
         try:
-            for result in self.client.results(search, offset=len(records)):
+            for result in self._results(search, offset=len(records)):
                 record = _record(result)
                 records[record.arxiv_id] = record
                 if len(records) % BATCH == 0:

@@ -12,9 +12,16 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
-from papers.sources import Backoff, SourceError, TransientError, parse_retry_after
+from papers.sources import (
+    Backoff,
+    SourceError,
+    TransientError,
+    parse_retry_after,
+    split_arxiv_id,
+)
 
 URL = "https://huggingface.co/api/daily_papers"
+MAX_COUNT = 2**31 - 1  # the columns' range: a larger or negative figure is not a real one
 
 
 @dataclass(frozen=True)
@@ -31,7 +38,7 @@ def parse_daily_papers(raw: bytes | str, origin: str = "Hugging Face response") 
     """Parse a daily_papers response (a JSON list of {paper: {id, title, upvotes}, numComments})."""
     try:
         entries = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise SourceError(f"{origin}: not valid JSON ({exc})") from exc
     if not isinstance(entries, list):
         raise SourceError(f"{origin}: expected a JSON list of papers, got {type(entries).__name__}")
@@ -40,19 +47,31 @@ def parse_daily_papers(raw: bytes | str, origin: str = "Hugging Face response") 
         try:
             paper = entry["paper"]
             stars = paper.get("githubStars")
+            repo = paper.get("githubRepo") or ""
+            if repo and not (
+                repo.startswith(("https://", "http://")) and len(repo) <= 500 and "\x00" not in repo
+            ):
+                raise ValueError(f"githubRepo {repo[:60]!r} is not a web address")
             papers.append(
                 DailyPaper(
-                    arxiv_id=str(paper["id"]),
+                    arxiv_id=split_arxiv_id(str(paper["id"]))[0],
                     title=" ".join(str(paper["title"]).split()),
-                    upvotes=int(paper.get("upvotes") or 0),
-                    comments=int(entry.get("numComments") or 0),
-                    github_repo=paper.get("githubRepo") or "",
-                    github_stars=None if stars is None else int(stars),
+                    upvotes=_count(paper.get("upvotes")),
+                    comments=_count(entry.get("numComments")),
+                    github_repo=repo,
+                    github_stars=None if stars is None else _count(stars),
                 )
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError, AttributeError, SourceError) as exc:
             raise SourceError(f"{origin}: entry {position} is malformed ({exc!r})") from exc
     return papers
+
+
+def _count(value) -> int:
+    count = int(value or 0)
+    if not 0 <= count <= MAX_COUNT:
+        raise ValueError(f"count {count} out of range")
+    return count
 
 
 class DailyPapers:
