@@ -175,6 +175,9 @@ def parse_report(text: str, name: str) -> Report:
     def fail(index: int, message: str):
         raise ReportError(f"{name} line {index + 1}: {message}")
 
+    if "\x00" in text:  # no editor writes one, and PostgreSQL cannot store it
+        fail(text.count("\n", 0, text.index("\x00")), "a NUL character")
+
     title = TITLE_LINE.fullmatch(lines[0])
     if not title:
         fail(

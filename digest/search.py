@@ -109,7 +109,7 @@ class CappedPaginator(Paginator):
 def search_page(query: str, page: str | None, language: str) -> dict:
     """Context for the search page. Queries: the capped count, one page of papers with their
     categories, and (on the first page) the matching summaries."""
-    query = " ".join(query.split())[:MAX_QUERY]
+    query = " ".join(query.replace("\x00", " ").split())[:MAX_QUERY]  # PostgreSQL refuses NUL
     context = {"query": query, "terms": words(query), "page": None, "summaries": []}
     if not context["terms"]:
         return context

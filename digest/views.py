@@ -5,6 +5,7 @@ and host, and kept gzipped, as nearly every client takes them: a day page is ~40
 ~60 KB compressed. They carry an ETag and Last-Modified, so a returning reader gets 304.
 """
 
+import datetime
 import gzip
 import hashlib
 import re
@@ -59,6 +60,8 @@ def archive(request, year=None):
         if latest is None:
             return render(request, "digest/empty.html")
         year = latest.date.year
+    if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
+        raise Http404("No such year.")  # a date of it would raise, so it cannot have days
 
     def build():
         context = pages.archive_page(year)
