@@ -28,7 +28,7 @@ test: setup
 		$(UV) run pytest
 
 # Every bench/ script against PostgreSQL and Redis, written up in docs/benchmarks.md
-# (bench/run_all.py; ~15 minutes). QUICK=1: a month of days for the pages instead of a year.
+# (bench/run_all.py; ~7 minutes). QUICK=1: a month of days for the pages instead of a year.
 bench: setup
 	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) \
 		$(UV) run python bench/run_all.py $(if $(QUICK),--quick)
