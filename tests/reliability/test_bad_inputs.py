@@ -238,11 +238,11 @@ HOSTILE_HF_ENTRIES = {
 
 
 @pytest.mark.parametrize("entry", HOSTILE_HF_ENTRIES)
-def test_a_hostile_hugging_face_entry_loses_the_bonus_not_the_day(wire, entry):  # noqa: F811
+def test_a_hostile_hugging_face_entry_loses_the_bonus_not_the_day(wire, settings, entry):  # noqa: F811
     """Popularity is a bonus: an answer that does not fit is reported and the day stored."""
     paper = {"id": PAPERS[0]["arxiv_id"], "title": "t", "upvotes": 3} | HOSTILE_HF_ENTRIES[entry]
     body = json.dumps([{"paper": paper, "numComments": 1}]).encode()  # Infinity is allowed
-    wire.hf_answers += [httpx.Response(200, content=body)] * 5
+    wire.hf_answers += [httpx.Response(200, content=body)] * (settings.DIGEST_HTTP_RETRIES + 1)
 
     counts = pipeline.run_stage(DAY, "ingest")
 
@@ -251,8 +251,9 @@ def test_a_hostile_hugging_face_entry_loses_the_bonus_not_the_day(wire, entry): 
     assert not Paper.objects.exclude(upvotes=None).exclude(upvotes=0).exists()
 
 
-def test_invalid_utf8_from_hugging_face_loses_the_bonus_not_the_day(wire):  # noqa: F811
-    wire.hf_answers += [httpx.Response(200, content=b'[{"paper": {"id": "\xff"}}]')] * 5
+def test_invalid_utf8_from_hugging_face_loses_the_bonus_not_the_day(wire, settings):  # noqa: F811
+    answer = httpx.Response(200, content=b'[{"paper": {"id": "\xff"}}]')
+    wire.hf_answers += [answer] * (settings.DIGEST_HTTP_RETRIES + 1)
     counts = pipeline.run_stage(DAY, "ingest")
     assert "not valid JSON" in counts["popularity_error"] and counts["complete"]
 
