@@ -164,6 +164,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis, with workers that ride out its restart while they run a task (digest/worker.py).
+CELERY_BROKER_TRANSPORT = "digest.worker:Transport"
 # Sending fails within about a second when the broker is down, so a trigger can say so.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 # Workers log through LOGGING below, like the web processes.
