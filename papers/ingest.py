@@ -75,6 +75,12 @@ class IncompleteDay(SourceError):
         super().__init__(message)
         self.retryable = retryable
 
+    def __reduce__(self):
+        # Celery pickles a task's exception (to the pool's parent, into a task's result); by
+        # default only the message would be passed back, and Celery would then report a bare
+        # SourceError instead of the day's incompleteness.
+        return type(self), (str(self), self.retryable)
+
 
 @dataclass
 class IngestResult:
