@@ -134,8 +134,9 @@ def workers(settings, tmp_path, broker):
     )
     started = []
 
-    def make() -> Worker:
-        started.append(Worker(env, tmp_path / f"worker-{len(started)}.log"))
+    def make(**variables: str) -> Worker:
+        """A worker; `variables` override its environment."""
+        started.append(Worker(env | variables, tmp_path / f"worker-{len(started)}.log"))
         return started[-1]
 
     yield make
