@@ -5,7 +5,8 @@ real 649-paper day's papers (every real paper once plus a random sample, new arX
 real day's summaries re-pointed at the copies) with bulk_create in big batches, ≥ 300,000
 papers in all. It then starts gunicorn and measures, each against a minimal Django view (a
 bare HttpResponse through the same middleware) in the same run: the day page cached and
-uncached (first visits after an invalidation), a category page (uncached), search and the feed.
+uncached (first visits after an invalidation), a category page (uncached), search, and the
+daily feed uncached and cached.
 Its own database is created and dropped, and its cache keys (in Redis) are deleted afterwards.
 
 Run: uv run python bench/pages.py [--days 365 --per-day 830 --workers 2 --concurrency 1
@@ -412,8 +413,9 @@ def main() -> None:
             results["day_cached"] = run([(warm * (n // len(warm) + 1))[:n]])
             results["category_uncached"] = run([category] * 10, before=invalidate)
             results["search"] = run([(searches * (300 // len(searches) + 1))[:300]])
-            if feed:
-                results["feed"] = run([[feed] * 30])
+            if feed:  # rendered on the first request after a change, then from the cache
+                results["feed_uncached"] = run([[feed]] * 10, before=invalidate)
+                results["feed"] = run([[feed] * 100])
     finally:
         if server:
             os.killpg(server.pid, signal.SIGTERM)

@@ -2,7 +2,8 @@
 each category's new papers.
 
 Every feed answers a conditional GET from one aggregate query over exactly what its items show
-(`*_state`), before building anything; the feed itself costs a fixed number of queries.
+(`*_state`), before building anything; the feed itself costs a fixed number of queries, and is
+built once per version (its ETag) and kept gzipped in the page cache (`digest.pagecache`).
 GUIDs never depend on the host name: `urn:daily-ai-insights:…` for days and summaries, arXiv's
 own `oai:arXiv.org:<id>` for papers (a paper without one is identified by its URL, a permalink).
 """
@@ -24,6 +25,7 @@ from django.utils.http import http_date, quote_etag
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from digest import pagecache
 from digest.export import summary_sources
 from digest.models import DailyDigest
 from papers.models import Category, Paper
@@ -73,14 +75,24 @@ def conditional(state):
                 return feed(request, **kwargs)
             last_modified, etag = current
             timestamp = last_modified and last_modified.timestamp()
+            headers = {"etag": etag.strip('"'), "last_modified": timestamp and http_date(timestamp)}
             response = get_conditional_response(request, etag=etag, last_modified=timestamp)
-            if response is None:
+            if response is not None:  # 304: the validators of the representation they hold
+                gzipped = pagecache.ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+                response["ETag"] = f"W/{etag}" if gzipped else etag
+                if timestamp:
+                    response["Last-Modified"] = headers["last_modified"]
+                return response
+
+            def render():
                 with translation.override(settings.DIGEST_LANGUAGE):  # whatever the reader's
-                    response = feed(request, **kwargs)
-            response["ETag"] = etag
-            if timestamp:
-                response["Last-Modified"] = http_date(timestamp)
-            return response
+                    built = feed(request, **kwargs)
+                return {"type": built["Content-Type"], **pagecache.page(built.content, **headers)}
+
+            # Keyed by the ETag too: a write that bypasses the page cache's signals (a queryset
+            # update) still changes the state, so it can never be answered from the cache.
+            page = pagecache.cached(f"feed:{request.get_host()}:{request.path}:{etag}", render)
+            return pagecache.response(request, page, content_type=page["type"])
 
         return view
 

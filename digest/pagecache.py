@@ -13,7 +13,9 @@ GENERATION_TTL: a cached day page then costs no round trip to the shared cache, 
 process's write shows here within that second (a write in this process, at once).
 """
 
+import gzip
 import hashlib
+import re
 import threading
 import time
 import uuid
@@ -25,12 +27,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 
 GENERATION_KEY = "pages:generation"
 PAGE_TIMEOUT = 24 * 60 * 60  # a safety net for writes that bypass signals (queryset.update)
 RENDERING_FILES = {".html", ".txt", ".mo", ".py"}
 GENERATION_TTL = 1.0  # seconds this process trusts the generation it last read
 LOCAL_PAGES = 32  # pages this process keeps (a day page is ~100 KB gzipped)
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 _lock = threading.Lock()
 _seen = {"token": "", "at": -GENERATION_TTL}
@@ -83,6 +88,31 @@ def cached(name: str, build: Callable[[], object]):
         while len(_local) > LOCAL_PAGES:
             _local.popitem(last=False)
     return value
+
+
+def page(content: bytes, *, etag: str = "", last_modified: str | None = None) -> dict:
+    """What `cached` keeps of a rendered page: its body compressed once, for every reader who
+    takes gzip (nearly all), and its validators (the ETag defaults to the content's hash)."""
+    return {
+        "gzip": gzip.compress(content, compresslevel=5, mtime=0),
+        "etag": etag or hashlib.sha1(content).hexdigest(),
+        "last_modified": last_modified,
+    }
+
+
+def response(request, page: dict, content_type: str | None = None) -> HttpResponse:
+    """A `page` for this request: gzipped if the client takes it, with its validators."""
+    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
+        served = HttpResponse(page["gzip"], content_type=content_type)
+        served["Content-Encoding"] = "gzip"
+        served["ETag"] = f'W/"{page["etag"]}"'  # another representation, as GZipMiddleware does
+    else:
+        served = HttpResponse(gzip.decompress(page["gzip"]), content_type=content_type)
+        served["ETag"] = f'"{page["etag"]}"'
+    patch_vary_headers(served, ("Accept-Encoding",))
+    if page["last_modified"]:
+        served["Last-Modified"] = page["last_modified"]
+    return served
 
 
 def connect() -> None:

@@ -6,15 +6,12 @@ and host, and kept gzipped, as nearly every client takes them: a day page is ~40
 """
 
 import datetime
-import gzip
-import hashlib
-import re
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
@@ -23,7 +20,6 @@ from digest.models import DailyDigest
 from papers.models import Category, Paper
 
 MAX_AGE = 5 * 60  # browsers may reuse a page this long before revalidating it
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 @require_safe
@@ -116,24 +112,13 @@ def _cached(request, name: str, build) -> HttpResponse:
 
     def render_page():
         template, context = build()
-        content = render_to_string(template, context, request).encode()
         modified = context.get("last_modified")
-        return {
-            "gzip": gzip.compress(content, compresslevel=5, mtime=0),
-            "etag": hashlib.sha1(content).hexdigest(),
-            "last_modified": http_date(modified.timestamp()) if modified else None,
-        }
+        return pagecache.page(
+            render_to_string(template, context, request).encode(),
+            last_modified=http_date(modified.timestamp()) if modified else None,
+        )
 
     page = pagecache.cached(f"{name}:{request.LANGUAGE_CODE}:{request.get_host()}", render_page)
-    if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-        response = HttpResponse(page["gzip"])
-        response["Content-Encoding"] = "gzip"
-        response["ETag"] = f'W/"{page["etag"]}"'  # a different representation, as GZipMiddleware
-    else:
-        response = HttpResponse(gzip.decompress(page["gzip"]))
-        response["ETag"] = f'"{page["etag"]}"'
-    patch_vary_headers(response, ("Accept-Encoding",))
-    if page["last_modified"]:
-        response["Last-Modified"] = page["last_modified"]
+    response = pagecache.response(request, page)
     patch_cache_control(response, public=True, max_age=MAX_AGE)
     return response

@@ -1,6 +1,7 @@
 """RSS 2.0 and Atom feeds: valid, stable, capped, cheap, and answered with 304 when unchanged."""
 
 import datetime
+import gzip
 import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -252,6 +253,26 @@ def test_unchanged_feeds_answer_304_and_an_editors_change_is_a_new_version(
     changed = client.get(url, headers={"if-none-match": etag, "if-modified-since": last_modified})
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert parsedate_to_datetime(changed["Last-Modified"]) > parsedate_to_datetime(last_modified)
+
+
+@pytest.mark.parametrize(("name", "args"), FEEDS)
+def test_a_feed_is_rendered_once_per_version_and_served_gzipped(
+    client, days, django_assert_num_queries, name, args
+):
+    url = reverse(name, args=args)
+    plain = client.get(url)
+    state = 1 if name.startswith("feed-daily") else 2  # a category's feeds look it up too
+    with django_assert_num_queries(2 * state):  # only the state: bodies come from the cache
+        again = client.get(url)
+        gzipped = client.get(url, headers={"accept-encoding": "gzip, deflate"})
+    assert again.content == plain.content and again["ETag"] == plain["ETag"]
+    assert gzipped["Content-Encoding"] == "gzip" and gzipped["ETag"] == f"W/{plain['ETag']}"
+    assert gzip.decompress(gzipped.content) == plain.content
+    assert gzipped["Content-Type"] == plain["Content-Type"]
+    revalidated = client.get(
+        url, headers={"accept-encoding": "gzip", "if-none-match": gzipped["ETag"]}
+    )
+    assert revalidated.status_code == 304 and revalidated["ETag"] == gzipped["ETag"]
 
 
 def test_renaming_a_category_changes_its_feeds_etag(client, days):
