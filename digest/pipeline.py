@@ -27,6 +27,7 @@ from digest.models import DailyDigest, PipelineRun
 from papers.classify import classify_papers
 from papers.ingest import ingest_day
 from papers.models import Category, Paper
+from summaries.models import CategorySummary
 from summaries.services import summarise_digest
 
 log = logging.getLogger(__name__)
@@ -231,7 +232,9 @@ def next_stage(day: datetime.date) -> str | None:
 
     A stage is done when its latest finished run succeeded and started after the stage before
     it last succeeded: it has seen its current input. An ingest that stored less than the day's
-    listing announced is not done, though the stages after it may run on what it stored.
+    listing announced is not done, though the stages after it may run on what it stored; nor is
+    a summarise that left summaries marked for regeneration (Claude was down and the offline
+    summary stood in, or an editor moved a paper), so the retry pass writes them again.
     Anything after a stage that is not done is not done either.
     """
     latest = {}
@@ -249,8 +252,16 @@ def next_stage(day: datetime.date) -> str | None:
             return None  # nothing to classify, summarise or publish
         if run.counts.get("complete") is False:
             return stage  # stored short of the listing: the next run fetches the rest
+        if stage == Stage.SUMMARISE and _has_stale_summaries(day):
+            return stage
         before = run
     return None
+
+
+def _has_stale_summaries(day: datetime.date) -> bool:
+    """Summaries a summarise run would write again (an editor's locked ones it never touches)."""
+    stale = CategorySummary.objects.on_day(day).unlocked().filter(needs_regeneration=True)
+    return stale.exists()
 
 
 def is_done(day: datetime.date, stage: str) -> bool:

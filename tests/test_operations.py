@@ -78,6 +78,23 @@ def test_a_day_stored_short_of_its_listing_is_ingested_again(reference_day):
     assert pipeline.next_stage(REFERENCE_DAY) == "classify"
 
 
+def test_summaries_left_marked_for_regeneration_are_where_the_day_resumes(reference_day):
+    """After a Claude outage the offline fallbacks stand in, marked: the retry pass must write
+    them again once it is over, without touching an editor's locked summary."""
+    summaries = CategorySummary.objects.on_day(REFERENCE_DAY)
+    fallback, edited = summaries.order_by("pk")[:2]
+    summaries.filter(pk=edited.pk).update(locked=True)
+    summaries.filter(pk__in=[fallback.pk, edited.pk]).mark_for_regeneration("Claude failed: 529")
+    assert pipeline.next_stage(REFERENCE_DAY) == "summarise"
+
+    ran = [s for s in pipeline.STAGES if pipeline.run_stage(REFERENCE_DAY, s, resume=True)]
+    assert ran == ["summarise", "publish"]
+    fallback.refresh_from_db()
+    assert not fallback.needs_regeneration and not fallback.regeneration_reason
+    assert summaries.get(pk=edited.pk).needs_regeneration  # locked: left for the editor
+    assert pipeline.next_stage(REFERENCE_DAY) is None
+
+
 def test_a_day_without_an_announcement_is_done_after_ingest():
     saturday = datetime.date(2024, 11, 16)
     pipeline.run_stage(saturday, "ingest")
