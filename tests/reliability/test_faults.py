@@ -251,8 +251,9 @@ def test_an_anthropic_error_storm_falls_back_offline_and_a_later_run_writes_ever
     Survived means: each run during the storm stops after ANTHROPIC_MAX_ATTEMPTS (3) requests,
     waiting as retry-after says; every category still gets a summary, the offline one, marked
     for regeneration with the API's error as the reason, and the day publishes; nothing is
-    duplicated by the second run. The run after recovery writes every category with the model
-    and clears the marks, still one summary per category.
+    duplicated by the second run. The marked fallbacks leave the day unfinished, so the retry
+    pass's resumed run after recovery writes every category with the model and clears the
+    marks, still one summary per category.
     """
     settings.ANTHROPIC_BATCH = True
     settings.ANTHROPIC_MAX_ATTEMPTS = 3
@@ -280,7 +281,9 @@ def test_an_anthropic_error_storm_falls_back_offline_and_a_later_run_writes_ever
     assert 13 in fake.waits and max(fake.waits) <= settings.ANTHROPIC_MAX_WAIT
     assert DailyDigest.objects.published().filter(date=DEMO_DAY).exists()
 
-    counts = pipeline.run_stage(DEMO_DAY, "summarise")
+    # The fallbacks keep the day unfinished, so the retry pass resumes it once Claude is back.
+    assert pipeline.next_stage(DEMO_DAY) == "summarise"
+    counts = pipeline.run_stage(DEMO_DAY, "summarise", resume=True)
     assert (counts["written"], counts["fallback"]) == (categories, 0)
     summaries = CategorySummary.objects.all()
     assert summaries.count() == categories
