@@ -1,14 +1,21 @@
 """Assigning categories to papers: the local model (or the rules when no model artefact is
 present) for machine decisions, and editors' decisions, which no automated re-run overwrites."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from papers.classifiers import claude, local, rules
+from papers.classifiers import claude, rules
 from papers.models import Category, Paper
 from summaries import llm
 from summaries.services import mark_moved_paper
+
+if TYPE_CHECKING:  # the model brings numpy, SciPy and scikit-learn: loaded on first use
+    from papers.classifiers.local import Model
 
 FALLBACK_SLUG = "other"
 _DECISION_FIELDS = ["category", "category_method", "category_confidence", "categorised_at"]
@@ -30,6 +37,8 @@ def classify_papers(papers, *, client: llm.Claude | None = None) -> dict:
     categories = {c.slug: c for c in Category.objects.active()}
     if FALLBACK_SLUG not in categories:
         raise TaxonomyError(f"The taxonomy needs an active '{FALLBACK_SLUG}' category.")
+    from papers.classifiers import local
+
     model = local.current()
     if client is None and settings.ANTHROPIC_API_KEY:
         client = llm.Claude()
@@ -77,14 +86,16 @@ def classify_papers(papers, *, client: llm.Claude | None = None) -> dict:
     }
 
 
-def decide(papers, categories: dict, model: local.Model | None) -> list[rules.Decision]:
+def decide(papers, categories: dict, model: Model | None) -> list[rules.Decision]:
     """One decision per paper: the model's, restricted to the active categories, else the
     rules' (which know only the default taxonomy; classify_papers maps the rest to 'other')."""
     texts = [(p.title, p.abstract, p.arxiv_categories or ()) for p in papers]
     if model is not None:
+        from papers.classifiers.local import ModelError
+
         try:
             return model.predict(texts, allowed=categories)
-        except local.ModelError:
+        except ModelError:
             pass  # every category the model knows was retired: the rules still decide
     return [rules.classify(*text) for text in texts]
 

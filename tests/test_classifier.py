@@ -1,7 +1,10 @@
 """The local classifier: labelled data, the shipped artefact, training, versions and metrics."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import joblib
 import pytest
@@ -193,3 +196,17 @@ def test_editor_decisions_become_labels_keyed_by_id_or_url(reference_day):
     assert decisions["2411.07975"] == labelled.Example(
         "2411.07975", by_id.title, by_id.abstract, tuple(by_id.arxiv_categories), "audio"
     )
+
+
+def test_starting_the_site_or_a_worker_loads_no_model_libraries():
+    """The model's libraries take seconds to import; they load on the first classification."""
+    check = (
+        "import sys, django; django.setup(); import digest.urls, digest.tasks; "
+        "print(sorted({name.split('.')[0] for name in sys.modules} "
+        "& {'sklearn', 'joblib', 'scipy', 'numpy'}))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digest.settings"}
+    command = [sys.executable, "-c", check]
+    result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

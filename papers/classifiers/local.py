@@ -18,18 +18,18 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
-import sklearn
 from django.conf import settings
 from scipy import sparse
-from scipy.optimize import minimize_scalar
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from papers.classifiers import labelled, rules
 from papers.classifiers.labelled import Example
+
+if TYPE_CHECKING:  # scikit-learn and joblib load when a model is made or read, not at start-up
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +109,9 @@ class Model:
 
 
 def untrained(version: int) -> Model:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
     # Terms of a single paper say nothing about a category, nor do those in half of them.
     words = {"sublinear_tf": True, "strip_accents": "unicode", "min_df": 2}
     return Model(
@@ -135,6 +138,8 @@ def _temperature(examples: Sequence[Example], classes: list[str]) -> float:
     regression fitted on a thousand papers is overconfident about the papers it has not seen;
     one temperature, fitted on out-of-fold scores of the training papers, tempers that without
     changing any decision (docs/classifier.md shows the calibration before and after)."""
+    from scipy.optimize import minimize_scalar
+
     folds = [labelled.bucket(e.arxiv_id, FOLDS) for e in examples]
     scores = np.full((len(examples), len(classes)), -1e9)  # a class a fold never saw: no chance
     for fold in range(FOLDS):
@@ -178,6 +183,9 @@ def artefacts(folder: Path | None = None) -> dict[int, Path]:
 
 def save(model: Model, folder: Path | None = None) -> Path:
     """Write the artefact atomically, so a classifier never reads half a file."""
+    import joblib
+    import sklearn
+
     folder = folder or directory()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"model-v{model.version}.joblib"
@@ -200,6 +208,9 @@ def save(model: Model, folder: Path | None = None) -> Path:
 
 
 def load(path: Path) -> Model:
+    import joblib
+    import sklearn
+
     try:
         state = joblib.load(path)
     except Exception as exc:  # a damaged or foreign file can fail in many ways
