@@ -8,7 +8,8 @@ transport, with arXiv's 3 s pacing faked, so the figures are our work only.
 For each size: the bare parse (the XML pages to paper records through the arxiv package, as the
 ingest reads them; and an lxml parse alone, for scale), the store (the bulk upsert and the
 digest's papers in one transaction) and the whole ingest stage (listing, fetch, parse, store),
-with the queries each used.
+with the queries each used; and, on PostgreSQL, what computing the stored papers' search vectors
+(to_tsvector, papers/0005) costs alone, as part of the store is that, for search (issue 6).
 Run: DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/daily_ai_insights \
      uv run python bench/ingest.py
 """
@@ -121,6 +122,7 @@ def measure(size: int) -> dict:
         assert result.digest.is_complete and result.created == size
         ingest_runs.append((seconds, len(queries)))
     ingest_seconds, ingest_queries = min(ingest_runs)
+    vector_seconds = min(timed(search_vectors)[0] for _ in range(RUNS))
     return {
         "papers": size,
         "xml_bytes": sum(len(page) for page in pages),
@@ -131,7 +133,19 @@ def measure(size: int) -> dict:
         "ratio": statistics.median(run[1] / run[0] for run in runs),
         "ingest_seconds": ingest_seconds,
         "ingest_queries": ingest_queries,
+        "vector_seconds": vector_seconds,
     }
+
+
+def search_vectors() -> None:
+    """Compute the stored papers' search vectors again, as storing them does (papers/0005)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || "
+            "coalesce(abstract, ''))) FROM papers_paper"
+        )
 
 
 class NoPopularity:
@@ -155,7 +169,8 @@ def main() -> None:
             f"lxml alone {f['xml_seconds']:.3f} s, parse {f['parse_seconds']:.3f} s, "
             f"store {f['store_seconds']:.3f} s ({f['store_queries']} queries, "
             f"median {f['ratio']:.2f}x the parse), whole ingest {f['ingest_seconds']:.3f} s "
-            f"({f['ingest_queries']} queries, {f['papers'] / f['ingest_seconds']:.0f} papers/s)"
+            f"({f['ingest_queries']} queries, {f['papers'] / f['ingest_seconds']:.0f} papers/s); "
+            f"of the store, computing the search vectors {f['vector_seconds']:.3f} s"
         )
     big = figures[-1]
     print(
@@ -165,7 +180,10 @@ def main() -> None:
         f"store_queries={big['store_queries']} ingest_seconds={big['ingest_seconds']:.3f} "
         f"ingest_queries={big['ingest_queries']} "
         f"papers_per_second={big['papers'] / big['ingest_seconds']:.0f} "
-        f"real_day_store_parse_ratio={figures[0]['ratio']:.2f}"
+        f"real_day_store_parse_ratio={figures[0]['ratio']:.2f} "
+        f"search_vector_seconds={big['vector_seconds']:.3f} "
+        f"store_parse_ratio_without_search_vector="
+        f"{(big['store_seconds'] - big['vector_seconds']) / big['parse_seconds']:.2f}"
     )
 
 

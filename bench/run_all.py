@@ -99,15 +99,21 @@ def endpoint(name: str, label: str) -> Row:
     )
 
 
+SEARCH_VECTOR = (
+    "storing computes each paper's full-text search vector (papers/0005, added for issue 6's "
+    "search p99 over 300,000 papers after this target was set); see the next row"
+)
 LOW_F1 = (
     "too few labelled papers in the rare categories (2–10 held out each) and model-training "
     "turns on what a paper contributes, not its words: docs/classifier.md"
 )
 ROWS = [
     Row("ingest.py", "Store ÷ bare parse, real 649-paper day", "{real_day_store_parse_ratio:.2f}×",
-        "real_day_store_parse_ratio", Target("<", 3, 3, "×")),
+        "real_day_store_parse_ratio", Target("<", 3, 3, "×", SEARCH_VECTOR)),
     Row("ingest.py", "Store ÷ bare parse, 1,500-paper day", "{store_parse_ratio:.2f}×",
-        "store_parse_ratio", Target("<", 3, 3, "×")),
+        "store_parse_ratio", Target("<", 3, 3, "×", SEARCH_VECTOR)),
+    Row("ingest.py", "… of which the search vectors (to_tsvector); the store without them",
+        "{search_vector_seconds:.2f} s; {store_parse_ratio_without_search_vector:.2f}× the parse"),
     Row("ingest.py", "Whole ingest stage, 1,500-paper day (listing, fetch, parse, store)",
         "{ingest_seconds:.2f} s · {papers_per_second:.0f} papers/s", "ingest_seconds",
         Target("<", 10, 3, " s")),
