@@ -208,7 +208,7 @@ def store_papers(records: list[PaperRecord], announced_on: datetime.date) -> Ing
         else:
             result.unchanged += 1
         result.papers.append(paper)
-    Paper.objects.bulk_create(new, batch_size=500)
+    Paper.objects.insert(new)
     Paper.objects.bulk_update(changed, [*UPDATABLE, "revised_at", "updated_at"], batch_size=500)
     result.created, result.updated = len(new), len(changed)
     return result

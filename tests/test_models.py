@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from digest.models import DailyDigest, PipelineRun
 from papers.models import Category, Paper
@@ -66,6 +66,34 @@ def test_papers_without_arxiv_id_are_unique_by_url():
     paper(abs_url=url).save()
     paper(abs_url="https://deeplearn.org/arxiv/1/other").save()
     assert violates(lambda: paper(abs_url=url).save())
+
+
+def test_inserting_papers_in_bulk_stores_every_field_and_gives_each_its_key():
+    """PaperQuerySet.insert (COPY on PostgreSQL) stores what save() would, search vector too."""
+    by_id = paper(
+        arxiv_id="2505.00001",
+        title='Sparse $\\alpha$-attention, "quoted"\ttabbed',
+        abstract="Line one.\nLine two \\ with a backslash.",
+        authors=["Ada Lovelace", "김철수"],
+        arxiv_categories=["cs.CL", "cs.LG"],
+        published=datetime.datetime(2025, 5, 26, 17, 59, tzinfo=datetime.UTC),
+    )
+    by_url = paper(arxiv_id=None, abs_url="https://deeplearn.org/arxiv/1/other", source="deeplearn")
+    Paper.objects.insert([by_id, by_url])
+
+    for inserted in (by_id, by_url):
+        assert inserted.pk is not None and not inserted._state.adding
+        stored = Paper.objects.get(pk=inserted.pk)
+        for name in ("arxiv_id", "title", "abstract", "authors", "arxiv_categories", "published"):
+            assert getattr(stored, name) == getattr(inserted, name)
+        assert stored.created_at and stored.updated_at and stored.source == inserted.source
+    by_id.title = "Renamed"
+    by_id.save()  # an update of the inserted row, not a second row
+    assert Paper.objects.count() == 2 and Paper.objects.get(pk=by_id.pk).title == "Renamed"
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM papers_paper WHERE search_vector @@ 'backslash'")
+            assert cursor.fetchone() == (1,)
 
 
 def test_confidence_must_be_a_probability():
