@@ -183,8 +183,16 @@ def store_papers(records: list[PaperRecord], announced_on: datetime.date) -> Ing
     A record that does not fit the table (see `_unfit`) is left out and named in `rejected`, so
     one hostile paper costs the day that paper, not its whole upsert.
     """
-    result = IngestResult()
-    records = [r for r in _dedupe(records) if not _rejected(r, result.rejected)]
+    result, fit = IngestResult(), []
+    for record in _dedupe(records):
+        _strip_nul(record)
+        if problem := _unfit(record):
+            key = record.arxiv_id or record.abs_url[:100]
+            result.rejected.append(f"{key}: {problem}")
+            log.warning("paper %s not stored: %s", key, problem)
+        else:
+            fit.append(record)
+    records = fit
     ids = [r.arxiv_id for r in records if r.arxiv_id]
     urls = [r.abs_url for r in records if not r.arxiv_id]
     by_id = Paper.objects.in_bulk(ids, field_name="arxiv_id") if ids else {}
@@ -355,20 +363,13 @@ def _dedupe(records: list[PaperRecord]) -> list[PaperRecord]:
     return list(unique.values())
 
 
-def _rejected(record: PaperRecord, rejected: list[str]) -> bool:
-    """Strip NUL characters (PostgreSQL refuses them in text) from the record; True, with the
-    reason logged and added to `rejected`, when it still does not fit the table."""
+def _strip_nul(record: PaperRecord) -> None:
+    """PostgreSQL refuses NUL characters in text; no real paper has one."""
     for name, value in vars(record).items():
         if isinstance(value, str):
             setattr(record, name, value.replace("\x00", ""))
         elif isinstance(value, list):
             setattr(record, name, [str(item).replace("\x00", "") for item in value])
-    problem = _unfit(record)
-    if problem:
-        key = record.arxiv_id or record.abs_url[:100]
-        rejected.append(f"{key}: {problem}")
-        log.warning("paper %s not stored: %s", key, problem)
-    return bool(problem)
 
 
 def _unfit(record: PaperRecord) -> str:
