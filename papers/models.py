@@ -67,9 +67,11 @@ class PaperQuerySet(models.QuerySet):
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
         statement = f"COPY {Paper._meta.db_table} ({columns}) FROM STDIN"
         with connection.cursor() as cursor:
-            # In the query log like any statement (when queries are logged: DEBUG, tests).
+            # In the query log like any statement (when queries are logged: DEBUG, tests), and
+            # its errors Django's (IntegrityError, OperationalError), which the pipeline judges.
             logged = cursor.debug_sql(statement) if connection.queries_logged else nullcontext()
-            with logged, cursor.cursor.copy(statement) as copy:
+            errors = connection.wrap_database_errors
+            with logged, errors, cursor.cursor.copy(statement) as copy:
                 for paper in papers:
                     copy.write_row(
                         [f.get_db_prep_save(f.pre_save(paper, True), connection) for f in fields]

@@ -96,6 +96,11 @@ def test_inserting_papers_in_bulk_stores_every_field_and_gives_each_its_key():
             assert cursor.fetchone() == (1,)
 
 
+def test_inserting_a_paper_twice_is_an_integrity_error():
+    Paper.objects.insert([paper(arxiv_id="2505.00001")])
+    assert violates(lambda: Paper.objects.insert([paper(arxiv_id="2505.00001")]))
+
+
 def test_confidence_must_be_a_probability():
     other = Category.objects.get(slug="other")
     assert violates(
