@@ -16,4 +16,4 @@ RUN SECRET_KEY=build-only DEBUG=0 python manage.py collectstatic --noinput \
 USER digest
 
 EXPOSE 8000
-CMD ["gunicorn", "digest.wsgi"]
+CMD ["gunicorn", "config.wsgi"]

@@ -4,7 +4,7 @@ web server, logging through the app's own LOGGING, so its lines are JSON like th
 import gc
 import os
 
-from digest.settings import LOGGING
+from config.settings import LOGGING
 
 bind = "0.0.0.0:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY") or 3)

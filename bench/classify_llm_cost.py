@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digest.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django
 
@@ -30,7 +30,7 @@ from django.conf import settings  # noqa: E402
 
 from papers.classifiers import claude, labelled, local, metrics  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
-from summaries.llm import Usage  # noqa: E402
+from llm.client import Usage  # noqa: E402
 from summaries.prompts import estimate_tokens  # noqa: E402
 
 TAXONOMY = importlib.import_module("papers.migrations.0002_default_taxonomy").TAXONOMY

@@ -22,7 +22,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "digest.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
 
@@ -32,7 +32,7 @@ from django.conf import settings  # noqa: E402
 
 from papers.classifiers.rules import classify  # noqa: E402
 from summaries import prompts  # noqa: E402
-from summaries.llm import Usage  # noqa: E402
+from llm.client import Usage  # noqa: E402
 from summaries.report import SummaryInput  # noqa: E402
 from summaries.selection import select_featured  # noqa: E402
 

@@ -46,7 +46,7 @@ SERVER_ENV = {
     "ALLOWED_HOSTS": "127.0.0.1",
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
     "ANTHROPIC_API_KEY": "",  # summaries of the real days are written offline
-    "DJANGO_SETTINGS_MODULE": "digest.settings",
+    "DJANGO_SETTINGS_MODULE": "config.settings",
 }
 SEARCHES = [
     "diffusion",
@@ -81,7 +81,7 @@ def __getattr__(name):
     if name == "urlpatterns":
         from django.urls import include, path
 
-        return [path("bench/minimal/", minimal), path("", include("digest.urls"))]
+        return [path("bench/minimal/", minimal), path("", include("config.urls"))]
     raise AttributeError(name)
 
 
@@ -360,7 +360,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.urls import reverse
 
-    from digest import pagecache
+    from reader import pagecache
 
     server = None
     try:

@@ -4,8 +4,3 @@ from django.apps import AppConfig
 class DigestConfig(AppConfig):
     name = "digest"
     verbose_name = "Daily digests"
-
-    def ready(self):
-        from digest import pagecache
-
-        pagecache.connect()

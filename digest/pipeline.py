@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from digest import chart
 from digest.models import DailyDigest, PipelineRun
-from papers.classify import classify_papers
+from papers.assignment import assign_categories
 from papers.ingest import ingest_day
 from papers.models import Category, Paper
 from summaries.models import CategorySummary
@@ -63,7 +63,7 @@ def ingest(day: datetime.date, **options) -> dict:
 
 def classify(day: datetime.date) -> dict:
     digest = _digest(day, after=Stage.INGEST)
-    counts = classify_papers(Paper.objects.filter(digests=digest))
+    counts = assign_categories(Paper.objects.filter(digests=digest))
     _advance(digest, DailyDigest.Status.CLASSIFIED)
     return counts
 

@@ -5,20 +5,20 @@ that did not finish."""
 import datetime
 
 from digest import pipeline
-from papers import calendar
+from papers import arxiv_calendar
 
 
 def evening_date(now: datetime.datetime) -> datetime.date:
     """The date of the latest 20:00 US Eastern announcement slot by `now`, announced or not."""
-    eastern = now.astimezone(calendar.EASTERN)
-    passed = eastern.time() >= calendar.ANNOUNCED_AT
-    return eastern.date() + calendar.ONE_DAY if passed else eastern.date()
+    eastern = now.astimezone(arxiv_calendar.EASTERN)
+    passed = eastern.time() >= arxiv_calendar.ANNOUNCED_AT
+    return eastern.date() + arxiv_calendar.ONE_DAY if passed else eastern.date()
 
 
 def latest_announcement_day(now: datetime.datetime) -> datetime.date:
     """The date of the latest announcement that had gone out by `now`."""
     day = evening_date(now)
-    return day if calendar.is_announcement_day(day) else calendar.previous_announcement_day(day)
+    return day if arxiv_calendar.is_announcement_day(day) else arxiv_calendar.previous_announcement_day(day)
 
 
 def unfinished_days(now: datetime.datetime, count: int) -> list[tuple[datetime.date, str]]:
@@ -26,6 +26,6 @@ def unfinished_days(now: datetime.datetime, count: int) -> list[tuple[datetime.d
     first stage it has to resume from."""
     days = [latest_announcement_day(now)]
     while len(days) < count:
-        days.append(calendar.previous_announcement_day(days[-1]))
+        days.append(arxiv_calendar.previous_announcement_day(days[-1]))
     resume = [(day, pipeline.next_stage(day)) for day in reversed(days)]
     return [(day, stage) for day, stage in resume if stage is not None]

@@ -1,7 +1,7 @@
 """The editors' tools for the taxonomy and for correcting papers' categories.
 
 Every way an editor sets a category (the change form, the changelist's inline column, the
-"Move to category" action) makes it an editor's decision (papers.classify.assign_by_editor):
+"Move to category" action) makes it an editor's decision (papers.assignment.assign_by_editor):
 locked against automated re-runs, with the day's summaries of the categories involved marked
 stale and, once the change is committed, rebuilt with the chart by a worker.
 """
@@ -17,7 +17,7 @@ from django.template.response import TemplateResponse
 
 from digest import tasks
 from digest.models import DailyDigest, PipelineRun
-from papers import classify
+from papers import assignment
 from papers.models import Category, Paper
 
 HIGH_CONFIDENCE = 0.8
@@ -40,7 +40,7 @@ class ReviewQueue(admin.SimpleListFilter):
         return [("yes", f"Machine decisions below {settings.DIGEST_REVIEW_BELOW:.2f}")]
 
     def queryset(self, request, queryset):
-        return classify.review_queue(queryset) if self.value() == "yes" else queryset
+        return assignment.review_queue(queryset) if self.value() == "yes" else queryset
 
 
 class ConfidenceBand(admin.SimpleListFilter):
@@ -161,7 +161,7 @@ class PaperAdmin(admin.ModelAdmin):
             obj.assign_by_editor(obj.category)
             # Locks the row, records the move and marks the stale summaries; the save below
             # then writes the form's other fields.
-            classify.assign_by_editor(Paper.objects.filter(pk=obj.pk), obj.category)
+            assignment.assign_by_editor(Paper.objects.filter(pk=obj.pk), obj.category)
             super().save_model(request, obj, form, change)
             self._rebuild_stale_days(request, [obj.pk])
             return
@@ -182,7 +182,7 @@ class PaperAdmin(admin.ModelAdmin):
             return TemplateResponse(request, "admin/papers/paper/move_to_category.html", context)
         category = form.cleaned_data["category"]
         selected = list(queryset.values_list("pk", flat=True))
-        moved = classify.assign_by_editor(Paper.objects.filter(pk__in=selected), category)
+        moved = assignment.assign_by_editor(Paper.objects.filter(pk__in=selected), category)
         self.message_user(
             request,
             f"{len(selected)} papers are now in {category} as editor decisions "

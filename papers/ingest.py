@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from digest.models import DailyDigest
-from papers import calendar
+from papers import arxiv_calendar
 from papers.models import Paper
 from papers.sources import (
     KINDS,
@@ -133,8 +133,8 @@ def ingest_day(
     source = source or settings.DIGEST_SOURCE
     if source not in SOURCES:
         raise SourceError(f"Unknown source {source!r}; sources: {', '.join(SOURCES)}.")
-    if not calendar.is_announcement_day(day):
-        return _no_announcement(day, calendar.no_announcement_reason(day))
+    if not arxiv_calendar.is_announcement_day(day):
+        return _no_announcement(day, arxiv_calendar.no_announcement_reason(day))
 
     popularity_error = ""
     if source == "bundled":
@@ -269,7 +269,7 @@ def _popularity(daily_papers: DailyPapers, day: datetime.date) -> tuple[list[Dai
     """Hugging Face's page of the announcement's own (US Eastern) date, filled while that
     announcement is read. Popularity is a bonus: its failure is reported, not fatal."""
     try:
-        return daily_papers.fetch(calendar.announced_at(day).date()), ""
+        return daily_papers.fetch(arxiv_calendar.announced_at(day).date()), ""
     except SourceError as exc:
         log.warning("popularity of %s unavailable: %s", day, exc)
         return [], str(exc)

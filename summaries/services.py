@@ -18,7 +18,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from summaries import llm, offline, prompts, validate
+import llm
+from summaries import offline, prompts, validate
 from summaries.models import CategorySummary
 from summaries.report import Report, SummaryInput, render_markdown
 from summaries.selection import select_featured

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from papers import calendar
+from papers import arxiv_calendar
 
 UTC = datetime.UTC
 
@@ -28,22 +28,22 @@ def at(text: str) -> datetime.datetime:
     ],
 )
 def test_announcement_days(day, expected):
-    assert calendar.is_announcement_day(datetime.date.fromisoformat(day)) is expected
+    assert arxiv_calendar.is_announcement_day(datetime.date.fromisoformat(day)) is expected
 
 
 def test_the_holiday_list_is_a_setting(settings):
     day = datetime.date(2025, 7, 4)
-    assert calendar.is_announcement_day(day)
+    assert arxiv_calendar.is_announcement_day(day)
     settings.DIGEST_ARXIV_HOLIDAYS = [*settings.DIGEST_ARXIV_HOLIDAYS, "2025-07-04"]
-    assert not calendar.is_announcement_day(day)
-    assert calendar.no_announcement_reason(day) == "an arXiv holiday"
+    assert not arxiv_calendar.is_announcement_day(day)
+    assert arxiv_calendar.no_announcement_reason(day) == "an arXiv holiday"
 
 
 def test_reasons_name_the_weekday():
-    assert calendar.no_announcement_reason(datetime.date(2025, 5, 31)) == (
+    assert arxiv_calendar.no_announcement_reason(datetime.date(2025, 5, 31)) == (
         "arXiv makes no announcement dated a Saturday"
     )
-    assert calendar.no_announcement_reason(datetime.date(2025, 5, 27)) == ""
+    assert arxiv_calendar.no_announcement_reason(datetime.date(2025, 5, 27)) == ""
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_reasons_name_the_weekday():
     ],
 )
 def test_an_announcement_goes_out_at_20_eastern_the_evening_before(day, eastern, utc):
-    moment = calendar.announced_at(datetime.date.fromisoformat(day))
+    moment = arxiv_calendar.announced_at(datetime.date.fromisoformat(day))
     assert moment == at(eastern) == at(utc)
     assert moment.isoformat() == eastern
 
@@ -78,7 +78,7 @@ def test_an_announcement_goes_out_at_20_eastern_the_evening_before(day, eastern,
     ],
 )
 def test_submission_windows(day, start, end):
-    window = calendar.submission_window(datetime.date.fromisoformat(day))
+    window = arxiv_calendar.submission_window(datetime.date.fromisoformat(day))
     assert window == (at(start), at(end))
     assert all(moment.tzinfo == UTC for moment in window)
 
@@ -87,8 +87,8 @@ def test_submission_windows_tile_without_gaps():
     day = datetime.date(2025, 12, 1)
     previous_end = None
     while day < datetime.date(2026, 2, 1):
-        if calendar.is_announcement_day(day):
-            start, end = calendar.submission_window(day)
+        if arxiv_calendar.is_announcement_day(day):
+            start, end = arxiv_calendar.submission_window(day)
             assert start < end
             assert previous_end in (None, start)
             previous_end = end
@@ -96,9 +96,9 @@ def test_submission_windows_tile_without_gaps():
 
 
 def test_previous_announcement_day_skips_weekends_and_holidays():
-    assert calendar.previous_announcement_day(datetime.date(2025, 5, 26)) == (
+    assert arxiv_calendar.previous_announcement_day(datetime.date(2025, 5, 26)) == (
         datetime.date(2025, 5, 23)
     )
-    assert calendar.previous_announcement_day(datetime.date(2026, 1, 2)) == (
+    assert arxiv_calendar.previous_announcement_day(datetime.date(2026, 1, 2)) == (
         datetime.date(2025, 12, 30)
     )

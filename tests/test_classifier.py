@@ -201,11 +201,11 @@ def test_editor_decisions_become_labels_keyed_by_id_or_url(reference_day):
 def test_starting_the_site_or_a_worker_loads_no_model_libraries():
     """The model's libraries take seconds to import; they load on the first classification."""
     check = (
-        "import sys, django; django.setup(); import digest.urls, digest.tasks; "
+        "import sys, django; django.setup(); import config.urls, digest.tasks; "
         "print(sorted({name.split('.')[0] for name in sys.modules} "
         "& {'sklearn', 'joblib', 'scipy', 'numpy'}))"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "digest.settings"}
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     command = [sys.executable, "-c", check]
     result = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -7,7 +7,7 @@ import pytest
 
 from digest import pipeline, tasks
 from digest.models import DailyDigest
-from papers import classify
+from papers import assignment
 from papers.models import Category, Paper
 from summaries.models import CategorySummary
 from tests.conftest import DEMO_DAY
@@ -45,7 +45,7 @@ def test_the_day_is_classified_by_the_model_with_confidences(model_day, shipped_
 def test_editor_and_imported_decisions_survive_classify_and_whole_rebuilds(model_day):
     robotics, audio = Category.objects.get(slug="robotics"), Category.objects.get(slug="audio")
     papers = Paper.objects.order_by("arxiv_id")
-    edited = classify.assign_by_editor(papers.filter(pk=papers[0].pk), robotics)
+    edited = assignment.assign_by_editor(papers.filter(pk=papers[0].pk), robotics)
     imported = papers[1]
     imported.category, imported.category_method, imported.category_confidence = audio, "imported", 1
     imported.save()
@@ -70,7 +70,7 @@ def test_editor_and_imported_decisions_survive_classify_and_whole_rebuilds(model
 def test_the_review_queue_holds_low_confidence_machine_decisions_only(model_day, admin_client):
     low = Paper.objects.filter(category_confidence__lt=0.6).order_by("category_confidence", "pk")
     first = low.first()
-    classify.assign_by_editor(low.filter(pk=first.pk), first.category)  # confirmed: locked
+    assignment.assign_by_editor(low.filter(pk=first.pk), first.category)  # confirmed: locked
 
     response = admin_client.get(CHANGELIST, {"review": "yes"})
     shown = list(response.context["cl"].queryset)

@@ -38,7 +38,7 @@ def test_the_demo_serves_every_page_on_sqlite(tmp_path):
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path / "media"),
-        "DJANGO_SETTINGS_MODULE": "digest.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     env.pop("CACHE_URL", None)
     result = subprocess.run(

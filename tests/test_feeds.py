@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from digest import feeds
+from reader import feeds
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from summaries.models import CategorySummary

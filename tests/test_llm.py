@@ -11,7 +11,8 @@ import httpx2
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from summaries import llm, prompts
+import llm
+from summaries import prompts
 from tests.fixtures.anthropic.fake_api import BATCH_ERRORED, FakeAnthropic, paper_ids
 
 SCHEMA = prompts.REPORT_SCHEMA

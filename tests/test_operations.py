@@ -19,12 +19,12 @@ from django.db import IntegrityError, InterfaceError, OperationalError
 from django_celery_beat.models import PeriodicTask
 
 from digest import pipeline, schedule
-from digest.logs import JsonFormatter
+from config.logs import JsonFormatter
 from digest.models import DailyDigest, PipelineRun
 from papers.ingest import IncompleteDay
 from papers.models import Category, Paper
 from papers.sources import NoDataError, SourceError, TransientError
-from summaries.llm import LLMError
+from llm.client import LLMError
 from summaries.models import CategorySummary
 from tests.conftest import DEMO_DAY, REFERENCE_DAY, REPO
 

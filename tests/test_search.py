@@ -7,7 +7,9 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.urls import reverse
 
-from digest import pipeline, search
+from digest import pipeline
+
+from reader import search
 from papers.models import Paper
 from summaries.models import CategorySummary
 from tests.conftest import DEMO_DAY

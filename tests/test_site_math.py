@@ -6,7 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from digest import mathml, pipeline
+from reader import mathml
+
+from digest import pipeline
 from papers.models import Paper
 from tests.conftest import DEMO_DAY
 

@@ -13,7 +13,7 @@ from digest import pipeline
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from summaries import prompts, services, tasks
-from summaries.llm import Usage
+from llm.client import Usage
 from summaries.models import CategorySummary
 from summaries.report import SECTIONS, SummaryInput
 from summaries.selection import select_featured

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from papers.classifiers.rules import Decision
 from papers.models import Category, Paper
-from summaries import llm
+import llm
 from summaries.selection import clean_text
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ import arxiv
 import requests
 from django.conf import settings
 
-from papers import calendar
+from papers import arxiv_calendar
 from papers.sources import (
     Announcement,
     Backoff,
@@ -149,7 +149,7 @@ class Arxiv:
             if listed_day < day:
                 raise TransientError(
                     f"arXiv's listing is still dated {listed_day.isoformat()}: {day.isoformat()}"
-                    f" is announced at {calendar.announced_at(day):%Y-%m-%d %H:%M} US Eastern"
+                    f" is announced at {arxiv_calendar.announced_at(day):%Y-%m-%d %H:%M} US Eastern"
                     " and rss.arxiv.org shows it from midnight US Eastern."
                 )
             if listed_day > day:
@@ -172,7 +172,7 @@ class Arxiv:
     def submitted(self, day: datetime.date, progress=quiet) -> Listing:
         """The approximate listing of a past day: papers in the configured categories submitted
         in its window, as new when their primary category is one of ours, else as cross-lists."""
-        start, end = calendar.submission_window(day)
+        start, end = arxiv_calendar.submission_window(day)
         categories = " OR ".join(f"cat:{category}" for category in self.categories)
         query = f"({categories}) AND submittedDate:[{start:%Y%m%d%H%M} TO {end:%Y%m%d%H%M}]"
         search = arxiv.Search(

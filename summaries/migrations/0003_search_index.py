@@ -1,6 +1,6 @@
 """A GIN index for full-text search over the summaries' text (digest/search.py).
 
-PostgreSQL only, on exactly the expression digest.search.SUMMARY_VECTOR builds,
+PostgreSQL only, on exactly the expression reader.search.SUMMARY_VECTOR builds,
 to_tsvector('simple', body): summaries are mostly Korean, which PostgreSQL cannot stem, so
 they are searched by word prefix. Not in the model state, for the reasons given in
 papers/migrations/0005_search_index.py.

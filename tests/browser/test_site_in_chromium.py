@@ -6,7 +6,9 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
-from digest import pages, pipeline
+from reader import pages
+
+from digest import pipeline
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from tests.browser.conftest import screenshot

@@ -326,7 +326,7 @@ def test_payloads_come_out_inert_in_every_feed(client, hostile_day):
 
 
 def test_the_markdown_export_is_a_download_and_renders_inert(client, hostile_day):
-    from digest.feeds import summary_html
+    from reader.feeds import summary_html
 
     response = client.get(reverse("day-report", args=[DEMO_DAY]))
     assert response["Content-Type"] == "text/markdown; charset=utf-8"
@@ -366,7 +366,7 @@ def test_an_obeyed_injection_cannot_file_a_paper_outside_the_taxonomy(
 ):
     """The model here does what the abstract says; its answer is still checked against the
     request's papers and the taxonomy, so the local decision stands."""
-    from papers.classify import classify_papers
+    from papers.assignment import assign_categories
     from tests.test_classifier_claude import answer, decisions, local_run
 
     target = papers.order_by("pk").first().ref
@@ -387,7 +387,7 @@ def test_an_obeyed_injection_cannot_file_a_paper_outside_the_taxonomy(
 
     fake.answer = obeys
 
-    counts = classify_papers(papers, client=fake.client())
+    counts = assign_categories(papers, client=fake.client())
 
     assert decisions(papers)[target] == local[target]
     assert "'pwned' is not a category of the taxonomy" in counts["llm_problem"]

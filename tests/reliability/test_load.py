@@ -77,7 +77,7 @@ def production_server(settings, tmp_path, private_redis):
     log = tmp_path / "gunicorn.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "digest.wsgi", "--bind", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"],
             cwd=REPO,  # where gunicorn reads gunicorn.conf.py
             env=env,
             stdout=out,

@@ -19,8 +19,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from digest import export, importer, search
-from digest.feeds import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, summary_html
+from digest import export, importer
+
+from reader import search
+from reader.feeds import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, summary_html
 from digest.models import DailyDigest
 from papers.models import Category
 from papers.sources import Backoff, SourceError

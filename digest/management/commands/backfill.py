@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from digest import pipeline
-from papers import calendar
+from papers import arxiv_calendar
 
 BAR_WIDTH = 20
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if pause < 0:
             raise CommandError("--pause cannot be negative.")
         span = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
-        days = [day for day in span if calendar.is_announcement_day(day)]
+        days = [day for day in span if arxiv_calendar.is_announcement_day(day)]
         self.stdout.write(
             f"Backfilling {len(days)} announcement days from {first} to {last} "
             f"(no announcement on {len(span) - len(days)} of the {len(span)} dates)"

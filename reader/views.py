@@ -1,6 +1,6 @@
-"""Reader-facing pages: thin views over digest.pages and digest.search.
+"""Reader-facing pages: thin views over reader.pages and reader.search.
 
-Pages of published content are rendered once per cache generation (digest.pagecache), language
+Pages of published content are rendered once per cache generation (reader.pagecache), language
 and host, and kept gzipped, as nearly every client takes them: a day page is ~400 KB of HTML and
 ~60 KB compressed. They carry an ETag and Last-Modified, so a returning reader gets 304.
 """
@@ -15,7 +15,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from digest import pagecache, pages, search
+from reader import pagecache, pages, search
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 
@@ -27,7 +27,7 @@ def latest(request):
     """The front page is the latest published day; before the first one, say how to build it."""
     digest = DailyDigest.objects.published().order_by("-date").first()
     if digest is None:
-        return render(request, "digest/empty.html")
+        return render(request, "reader/empty.html")
     return redirect("day", day=digest.date)
 
 
@@ -35,7 +35,7 @@ def latest(request):
 def day(request, day):
     def build():
         digest = get_object_or_404(DailyDigest.objects.published(), date=day)
-        return "digest/day.html", pages.day_page(digest, request.LANGUAGE_CODE)
+        return "reader/day.html", pages.day_page(digest, request.LANGUAGE_CODE)
 
     return _cached(request, f"day:{day}", build)
 
@@ -44,7 +44,7 @@ def day(request, day):
 def category(request, slug):
     def build():
         category = get_object_or_404(Category, slug=slug)
-        return "digest/category.html", pages.category_page(category, request.LANGUAGE_CODE)
+        return "reader/category.html", pages.category_page(category, request.LANGUAGE_CODE)
 
     return _cached(request, f"category:{slug}", build)
 
@@ -54,7 +54,7 @@ def archive(request, year=None):
     if year is None:
         latest = DailyDigest.objects.published().order_by("-date").first()
         if latest is None:
-            return render(request, "digest/empty.html")
+            return render(request, "reader/empty.html")
         year = latest.date.year
     if not datetime.MINYEAR <= year <= datetime.MAXYEAR:
         raise Http404("No such year.")  # a date of it would raise, so it cannot have days
@@ -63,7 +63,7 @@ def archive(request, year=None):
         context = pages.archive_page(year)
         if not context["months"]:
             raise Http404("No published days that year.")
-        return "digest/archive.html", context
+        return "reader/archive.html", context
 
     return _cached(request, f"archive:{year}", build)
 
@@ -84,7 +84,7 @@ def _paper(request, name, **lookup):
         context = pages.paper_page(paper, request.LANGUAGE_CODE)
         if context is None:
             raise Http404("Not in any published digest.")
-        return "digest/paper.html", context
+        return "reader/paper.html", context
 
     return _cached(request, name, build)
 
@@ -94,7 +94,7 @@ def search_view(request):
     context = search.search_page(
         request.GET.get("q", ""), request.GET.get("page"), request.LANGUAGE_CODE
     )
-    return render(request, "digest/search.html", context)
+    return render(request, "reader/search.html", context)
 
 
 @require_safe

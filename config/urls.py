@@ -5,9 +5,13 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from digest import export, feeds, health, views
-from digest.converters import ArxivIdConverter, IsoDateConverter
-from digest.sitemaps import SITEMAPS
+from digest import export
+
+from reader import feeds, views
+
+from config import health
+from reader.converters import ArxivIdConverter, IsoDateConverter
+from reader.sitemaps import SITEMAPS
 
 register_converter(IsoDateConverter, "isodate")
 register_converter(ArxivIdConverter, "arxiv")

@@ -62,7 +62,7 @@ def invalidate(**kwargs) -> None:
 
 @once
 def release() -> str:
-    """A fingerprint of what renders pages: files under templates/ and locale/, and digest/."""
+    """A fingerprint of what renders pages: files under templates/ and locale/, and reader/."""
     roots = [settings.BASE_DIR / d for d in ("templates", "locale")] + [Path(__file__).parent]
     files = sorted(f for root in roots for f in root.rglob("*") if f.suffix in RENDERING_FILES)
     fingerprint = hashlib.sha1()

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "papers",
     "summaries",
     "digest",
+    "reader",
 ]
 
 MIDDLEWARE = [
@@ -59,15 +60,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # The reader's explicit choice (set_language's cookie), never Accept-Language.
-    "digest.middleware.ChosenLanguageMiddleware",
+    "reader.middleware.ChosenLanguageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "digest.urls"
-WSGI_APPLICATION = "digest.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -92,7 +93,7 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Rendered reader pages (digest/pagecache.py). Every process that publishes must share the cache
+# Rendered reader pages (reader/pagecache.py). Every process that publishes must share the cache
 # with the web processes: a file cache on one host, Redis (CACHE_URL=redis://…) across hosts.
 # Keys are prefixed by the database they were rendered from.
 CACHE_URL = os.environ.get("CACHE_URL", "")
@@ -118,7 +119,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The UI is Korean; English is the reader's choice (the language switch posts to set_language,
-# digest.middleware reads its cookie). Times are stored in UTC and shown in Seoul time.
+# reader.middleware reads its cookie). Times are stored in UTC and shown in Seoul time.
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", "한국어"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -164,8 +165,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Redis, with workers that ride out its restart while they run a task (digest/worker.py).
-CELERY_BROKER_TRANSPORT = "digest.worker:Transport"
+# Redis, with workers that ride out its restart while they run a task (config/redis_transport.py).
+CELERY_BROKER_TRANSPORT = "config.redis_transport:Transport"
 # Sending fails within about a second when the broker is down, so a trigger can say so.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5}
 # Workers log through LOGGING below, like the web processes.
@@ -282,7 +283,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "digest.logs.JsonFormatter"},
+        "json": {"()": "config.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {

@@ -11,7 +11,7 @@ from django.db.models import F, Max, Min, Prefetch, Q
 from django.utils.translation import pgettext_lazy
 
 from digest import chart
-from digest.feeds import summary_html
+from reader.feeds import summary_html
 from digest.importer import IMPORTED, imported_refs
 from digest.models import DailyDigest
 from papers.models import Category, Paper

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from papers.classifiers import claude, rules
 from papers.models import Category, Paper
-from summaries import llm
+import llm
 from summaries.services import mark_moved_paper
 
 if TYPE_CHECKING:  # the model brings numpy, SciPy and scikit-learn: loaded on first use
@@ -25,7 +25,7 @@ class TaxonomyError(Exception):
     """The taxonomy lacks the category a classifier needs to fall back on."""
 
 
-def classify_papers(papers, *, client: llm.Claude | None = None) -> dict:
+def assign_categories(papers, *, client: llm.Claude | None = None) -> dict:
     """Classify every paper of the queryset that no editor has decided; returns counts.
 
     The local model decides; with a Claude client (made from ANTHROPIC_API_KEY when not given)
@@ -88,7 +88,7 @@ def classify_papers(papers, *, client: llm.Claude | None = None) -> dict:
 
 def decide(papers, categories: dict, model: Model | None) -> list[rules.Decision]:
     """One decision per paper: the model's, restricted to the active categories, else the
-    rules' (which know only the default taxonomy; classify_papers maps the rest to 'other')."""
+    rules' (which know only the default taxonomy; assign_categories maps the rest to 'other')."""
     texts = [(p.title, p.abstract, p.arxiv_categories or ()) for p in papers]
     if model is not None:
         from papers.classifiers.local import ModelError

@@ -3,7 +3,7 @@ each category's new papers.
 
 Every feed answers a conditional GET from one aggregate query over exactly what its items show
 (`*_state`), before building anything; the feed itself costs a fixed number of queries, and is
-built once per version (its ETag) and kept gzipped in the page cache (`digest.pagecache`).
+built once per version (its ETag) and kept gzipped in the page cache (`reader.pagecache`).
 GUIDs never depend on the host name: `urn:daily-ai-insights:…` for days and summaries, arXiv's
 own `oai:arXiv.org:<id>` for papers (a paper without one is identified by its URL, a permalink).
 """
@@ -25,7 +25,7 @@ from django.utils.http import http_date, quote_etag
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from digest import pagecache
+from reader import pagecache
 from digest.export import summary_sources
 from digest.models import DailyDigest
 from papers.models import Category, Paper

@@ -9,7 +9,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
-from digest import mathml
+from reader import mathml
 
 register = template.Library()
 AUTHORS_SHOWN = 3

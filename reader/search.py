@@ -26,9 +26,9 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from digest import mathml
+from reader import mathml
 from digest.models import DailyDigest
-from digest.pages import preferring
+from reader.pages import preferring
 from papers.models import Paper
 from summaries.models import CategorySummary
 

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from digest.models import DailyDigest
-from digest.templatetags.reader import paper_url
+from reader.templatetags.reader import paper_url
 from papers.models import Category, Paper
 
 
