@@ -28,9 +28,9 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from llm.client import Usage  # noqa: E402
 from papers.classifiers import claude, labelled, local, metrics  # noqa: E402
 from papers.models import Category, Paper  # noqa: E402
-from llm.client import Usage  # noqa: E402
 from summaries.prompts import estimate_tokens  # noqa: E402
 
 TAXONOMY = importlib.import_module("papers.migrations.0002_default_taxonomy").TAXONOMY

@@ -33,11 +33,12 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from lxml import etree  # noqa: E402
 
+from digest.ingest import ingest_day  # noqa: E402
 from digest.models import DailyDigest  # noqa: E402
-from papers.ingest import ingest_day, store_papers  # noqa: E402
 from papers.models import Paper  # noqa: E402
 from papers.sources import Backoff  # noqa: E402
 from papers.sources.arxiv import BATCH, Arxiv  # noqa: E402
+from papers.store import store_papers  # noqa: E402
 from tests.fixtures.arxiv.server import Clock, Day, FakeArxiv, feed_xml, real_papers  # noqa: E402
 
 DAY = datetime.date(2025, 5, 27)

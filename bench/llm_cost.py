@@ -30,9 +30,9 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 
+from llm.client import Usage  # noqa: E402
 from papers.classifiers.rules import classify  # noqa: E402
 from summaries import prompts  # noqa: E402
-from llm.client import Usage  # noqa: E402
 from summaries.report import SummaryInput  # noqa: E402
 from summaries.selection import select_featured  # noqa: E402
 

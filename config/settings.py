@@ -240,7 +240,7 @@ ANTHROPIC_CLASSIFY_CHUNK = envint("ANTHROPIC_CLASSIFY_CHUNK", 50)
 if ANTHROPIC_CLASSIFY_CHUNK < 1:
     raise ImproperlyConfigured("ANTHROPIC_CLASSIFY_CHUNK must be at least 1.")
 
-# Where the ingest stage reads a day (papers/ingest.py): "bundled" reads data/days offline (the
+# Where the ingest stage reads a day (digest/ingest.py): "bundled" reads data/days offline (the
 # demo); "arxiv" reads arXiv's announcement listing and API, and Hugging Face Daily Papers.
 DIGEST_SOURCE = os.environ.get("DIGEST_SOURCE") or "bundled"
 if DIGEST_SOURCE not in {"bundled", "arxiv"}:

@@ -5,11 +5,9 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from digest import export
-
-from reader import feeds, views
-
 from config import health
+from digest import export
+from reader import feeds, views
 from reader.converters import ArxivIdConverter, IsoDateConverter
 from reader.sitemaps import SITEMAPS
 

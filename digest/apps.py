@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class DigestConfig(AppConfig):
     name = "digest"
     verbose_name = "Daily digests"
+
+    def ready(self):
+        from digest import receivers
+
+        receivers.connect()

@@ -30,10 +30,10 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from common.text import ARXIV_ID
 from digest import chart
 from digest.models import DailyDigest
 from papers.models import Category, Paper
-from papers.sources import ARXIV_ID
 from summaries.models import CategorySummary
 from summaries.report import Report as FivePartReport
 

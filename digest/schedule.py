@@ -4,7 +4,7 @@ that did not finish."""
 
 import datetime
 
-from digest import pipeline
+from digest import runs
 from papers import arxiv_calendar
 
 
@@ -18,7 +18,11 @@ def evening_date(now: datetime.datetime) -> datetime.date:
 def latest_announcement_day(now: datetime.datetime) -> datetime.date:
     """The date of the latest announcement that had gone out by `now`."""
     day = evening_date(now)
-    return day if arxiv_calendar.is_announcement_day(day) else arxiv_calendar.previous_announcement_day(day)
+    return (
+        day
+        if arxiv_calendar.is_announcement_day(day)
+        else arxiv_calendar.previous_announcement_day(day)
+    )
 
 
 def unfinished_days(now: datetime.datetime, count: int) -> list[tuple[datetime.date, str]]:
@@ -27,5 +31,5 @@ def unfinished_days(now: datetime.datetime, count: int) -> list[tuple[datetime.d
     days = [latest_announcement_day(now)]
     while len(days) < count:
         days.append(arxiv_calendar.previous_announcement_day(days[-1]))
-    resume = [(day, pipeline.next_stage(day)) for day in reversed(days)]
+    resume = [(day, runs.next_stage(day)) for day in reversed(days)]
     return [(day, stage) for day, stage in resume if stage is not None]

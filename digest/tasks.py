@@ -1,6 +1,6 @@
 """Celery tasks: thin wrappers that take an ISO date and call the pipeline's plain functions.
 
-A day's pipeline is a chain of stage tasks. Each stage claims its run (`pipeline.claim`), so a
+A day's pipeline is a chain of stage tasks. Each stage claims its run (`runs.claim`), so a
 second trigger for the same date finds the claim taken and stops, while the holder's chain
 carries the day on; a task redelivered after its worker died takes its abandoned claim over.
 Stages already done are skipped, so any trigger resumes the day where it stopped. Transient
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from digest import pipeline, schedule
+from digest import pipeline, runs, schedule
 from digest.models import PipelineRun
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ BACKOFF = 30
 BACKOFF_MAX = 10 * 60
 
 
-class BrokerUnavailable(pipeline.PipelineError):
+class BrokerUnavailable(runs.PipelineError):
     """The task queue cannot be reached; nothing was queued."""
 
 
@@ -53,7 +53,7 @@ def summarise_stage(self, day: str, force: bool = False) -> dict | None:
         # category would only multiply the waiting for batches.
         if len(categories) < 2 or (settings.ANTHROPIC_API_KEY and settings.ANTHROPIC_BATCH):
             return pipeline.run_stage(date, SUMMARISE, resume=not force)
-        run = pipeline.start(date, SUMMARISE, resume=not force)
+        run = runs.start(date, SUMMARISE, resume=not force)
         if run is None:
             return None
         shares = group(summarise_share.si(day, category) for category in categories)
@@ -62,7 +62,7 @@ def summarise_stage(self, day: str, force: bool = False) -> dict | None:
         except Ignore:  # how `replace` ends this task once the chord is sent
             raise
         except BaseException as exc:
-            pipeline.fail(run, exc)
+            runs.fail(run, exc)
             raise
 
 
@@ -73,7 +73,7 @@ def summarise_share(self, day: str, category_id: int) -> dict:
     try:
         return pipeline.summarise_share(datetime.date.fromisoformat(day), category_id)
     except Exception as exc:
-        if pipeline.is_transient(exc) and self.request.retries < RETRIES:
+        if runs.is_transient(exc) and self.request.retries < RETRIES:
             raise self.retry(countdown=_backoff(self.request.retries)) from exc
         return {"error": f"category {category_id}: {type(exc).__name__}: {exc}"}
 
@@ -82,7 +82,7 @@ def summarise_share(self, day: str, category_id: int) -> dict:
 def finish_summarise(shares: list[dict], day: str, run_id: int) -> dict:
     run = PipelineRun.objects.get(pk=run_id)
     date = datetime.date.fromisoformat(day)
-    return pipeline.execute(run, lambda: pipeline.finish_summarise(date, shares))
+    return runs.execute(run, lambda: pipeline.finish_summarise(date, shares))
 
 
 def build_chain(day: str, first: str | None = None, force: bool = False):
@@ -91,7 +91,7 @@ def build_chain(day: str, first: str | None = None, force: bool = False):
     run because their input is newer than their last run."""
     stages = [str(stage) for stage in pipeline.STAGES]
     if first is not None and first not in stages:
-        raise pipeline.PipelineError(f"Unknown stage {first!r}; stages: {', '.join(stages)}.")
+        raise runs.PipelineError(f"Unknown stage {first!r}; stages: {', '.join(stages)}.")
     first = first or stages[0]
     stages = stages[stages.index(first) :]
     return chain(_stage_task(day, stage, force=force and stage == first) for stage in stages)
@@ -123,11 +123,11 @@ def _stage_outcome(task, day: str, stage: str):
     day on. Transient errors are retried with backoff; anything else fails the task."""
     try:
         yield
-    except pipeline.StageBusy as exc:
+    except runs.StageBusy as exc:
         log.info("%s; this trigger stops here", exc, extra={"date": day, "stage": stage})
         raise Ignore() from exc
     except Exception as exc:
-        if not pipeline.is_transient(exc) or task.request.retries >= RETRIES:
+        if not runs.is_transient(exc) or task.request.retries >= RETRIES:
             raise
         wait = _backoff(task.request.retries)
         log.warning(

@@ -6,19 +6,16 @@ locked against automated re-runs, with the day's summaries of the categories inv
 stale and, once the change is committed, rebuilt with the chart by a worker.
 """
 
-from functools import partial
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db import models, transaction
+from django.db import models
 from django.template.response import TemplateResponse
 
-from digest import tasks
-from digest.models import DailyDigest, PipelineRun
 from papers import assignment
 from papers.models import Category, Paper
+from papers.signals import corrections_saved
 
 HIGH_CONFIDENCE = 0.8
 
@@ -193,17 +190,8 @@ class PaperAdmin(admin.ModelAdmin):
         return None
 
     def _rebuild_stale_days(self, request, paper_ids) -> None:
-        """Queue, once committed, the summaries and chart of every day whose summaries the
-        moves made stale. If the queue is down the failure is logged and the summaries stay
-        marked, so the day's next forced rebuild rewrites them."""
-        days = sorted(
-            DailyDigest.objects.filter(papers__in=paper_ids, summaries__needs_regeneration=True)
-            .values_list("date", flat=True)
-            .distinct()
-        )
-        for day in days:
-            rebuild = partial(tasks.trigger, day, first=PipelineRun.Stage.SUMMARISE, force=True)
-            transaction.on_commit(rebuild, robust=True)
-        if days:
-            dates = ", ".join(day.isoformat() for day in days)
-            self.message_user(request, f"Summaries and charts queued for rebuilding: {dates}.")
+        """Tell the apps above that the correction is saved; they queue the rebuild of the days
+        it made stale and say so."""
+        for _, note in corrections_saved.send(sender=Paper, paper_ids=paper_ids):
+            if note:
+                self.message_user(request, note)

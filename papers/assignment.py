@@ -9,10 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+import llm
 from papers.classifiers import claude, rules
 from papers.models import Category, Paper
-import llm
-from summaries.services import mark_moved_paper
+from papers.signals import papers_moved
 
 if TYPE_CHECKING:  # the model brings numpy, SciPy and scikit-learn: loaded on first use
     from papers.classifiers.local import Model
@@ -107,9 +107,10 @@ def review_queue(papers):
 
 def assign_by_editor(papers, category: Category) -> list[Paper]:
     """Make `category` the editor's decision for each paper, locked against every automated
-    re-run (confirming a machine decision locks it too). The summaries of the categories a
-    paper left and joined no longer describe their papers, so they are marked for
-    regeneration. Returns the papers whose category changed."""
+    re-run (confirming a machine decision locks it too). The moves are signalled
+    (`papers_moved`) inside the transaction, so the summaries of the categories a paper left
+    and joined are marked for regeneration with them. Returns the papers whose category
+    changed."""
     with transaction.atomic():
         rows = list(papers.select_for_update(of=("self",)).select_related("category"))
         moved = []
@@ -119,6 +120,6 @@ def assign_by_editor(papers, category: Category) -> list[Paper]:
             if previous != category:
                 moved.append((paper, previous))
         Paper.objects.bulk_update(rows, _DECISION_FIELDS)
-        for paper, previous in moved:
-            mark_moved_paper(paper, previous)
+        if moved:
+            papers_moved.send(sender=Paper, moves=moved)
     return [paper for paper, _ in moved]

@@ -2,6 +2,8 @@
 
 import datetime
 
+from common.text import ARXIV_ID_PATTERN
+
 
 class IsoDateConverter:
     regex = r"\d{4}-\d{2}-\d{2}"
@@ -16,7 +18,7 @@ class IsoDateConverter:
 class ArxivIdConverter:
     """An arXiv id without version: 2411.07975, or an old-style one such as hep-th/9901001."""
 
-    regex = r"\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
+    regex = ARXIV_ID_PATTERN
 
     def to_python(self, value: str) -> str:
         return value

@@ -25,10 +25,10 @@ from django.utils.http import http_date, quote_etag
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from reader import pagecache
 from digest.export import summary_sources
 from digest.models import DailyDigest
 from papers.models import Category, Paper
+from reader import pagecache
 from summaries.models import CategorySummary
 
 SITE = "Daily AI Insights"

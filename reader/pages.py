@@ -11,10 +11,10 @@ from django.db.models import F, Max, Min, Prefetch, Q
 from django.utils.translation import pgettext_lazy
 
 from digest import chart
-from reader.feeds import summary_html
 from digest.importer import IMPORTED, imported_refs
 from digest.models import DailyDigest
 from papers.models import Category, Paper
+from reader.feeds import summary_html
 from summaries.models import CategorySummary
 from summaries.report import SECTION_TITLES, Report
 

@@ -2,7 +2,7 @@
 
 On PostgreSQL this is full-text search on stored vector columns with GIN indexes
 (papers/migrations/0005_search_index.py, summaries/migrations/0004_search_vector.py); they are
-not model fields, so the queries name them directly (tests/test_search.py checks the plans).
+not model fields, so the queries name them directly (tests/reader/test_search.py checks the plans).
 Papers are English: stemmed, with web-search syntax ("a phrase", OR, -word). Summaries are
 mostly Korean, which PostgreSQL cannot stem, so every word is matched as a prefix: 강화학습
 finds 강화학습은 and 강화학습을.
@@ -26,10 +26,10 @@ from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from reader import mathml
 from digest.models import DailyDigest
-from reader.pages import preferring
 from papers.models import Paper
+from reader import mathml
+from reader.pages import preferring
 from summaries.models import CategorySummary
 
 PAPER_VECTOR = RawSQL('"papers_paper"."search_vector"', [], output_field=SearchVectorField())

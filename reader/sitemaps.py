@@ -5,8 +5,8 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from digest.models import DailyDigest
-from reader.templatetags.reader import paper_url
 from papers.models import Category, Paper
+from reader.templatetags.reader import paper_url
 
 
 class DaySitemap(Sitemap):

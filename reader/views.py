@@ -15,9 +15,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
-from reader import pagecache, pages, search
 from digest.models import DailyDigest
 from papers.models import Category, Paper
+from reader import pagecache, pages, search
 
 MAX_AGE = 5 * 60  # browsers may reuse a page this long before revalidating it
 

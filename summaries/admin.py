@@ -5,9 +5,9 @@ from django.contrib import admin, messages
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from summaries import tasks
 from summaries.models import CategorySummary
 from summaries.report import parse_markdown, render_markdown
+from summaries.signals import regeneration_requested
 
 
 class CategorySummaryForm(forms.ModelForm):
@@ -100,14 +100,20 @@ class CategorySummaryAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def regenerate(self, request, queryset):
-        ids = list(queryset.unlocked().values_list("pk", flat=True))
-        tasks.regenerate_summaries.delay_on_commit(ids)
+        """Mark them; the summarise stage of their days rewrites them (digest/receivers.py), under
+        the same claim as every other rewrite."""
+        stale = queryset.unlocked()
+        ids = list(stale.values_list("pk", flat=True))
+        stale.mark_for_regeneration("an editor asked for it")
         skipped = queryset.count() - len(ids)
         self.message_user(
             request,
             f"Queued {len(ids)} summaries for regeneration; {skipped} locked ones skipped.",
             messages.SUCCESS,
         )
+        for _, note in regeneration_requested.send(sender=CategorySummary, summary_ids=ids):
+            if note:
+                self.message_user(request, note)
 
     @admin.action(
         description="Unlock selected summaries (allow regeneration)", permissions=["change"]

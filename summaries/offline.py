@@ -8,8 +8,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
+from common.text import plain_text
 from summaries.report import SECTION_TITLES, Finding, Report, SummaryInput
-from summaries.selection import GENERIC, clean_text, select_featured, term_key, term_runs
+from summaries.selection import GENERIC, select_featured, term_key, term_runs
 
 _MAX_ITEMS = 5  # themes, keywords, impact lines and open problems, as in the reference report
 _MAX_PHRASE_WORDS = 4
@@ -260,7 +261,7 @@ def _trends(
 def _sentences(abstract: str) -> list[str]:
     """The abstract's sentences, minus "code is available at" boilerplate and fragments."""
     merged: list[str] = []
-    for part in _SENTENCE_END.split(clean_text(abstract)):
+    for part in _SENTENCE_END.split(plain_text(abstract)):
         if merged and _ABBREVIATION.search(merged[-1]):
             merged[-1] += " " + part
         else:
@@ -287,7 +288,7 @@ def _finding(paper: SummaryInput, used: set[str]) -> Finding:
         return 2 * bool(_CONTRIBUTION.search(sentence)) + bool(_CLAIM.search(sentence))
 
     sentence = _best(sentences, score, used) or _best(sentences[:1], lambda s: 1, used)
-    title = clean_text(paper.title)
+    title = plain_text(paper.title)
     if not sentence:
         return Finding(title, (paper.ref,))
     # "To address these challenges, we propose X" reads better as "We propose X".
@@ -298,7 +299,7 @@ def _finding(paper: SummaryInput, used: set[str]) -> Finding:
 def _short_name(paper: SummaryInput) -> str:
     """The name before a title's colon ("InstructPart" in "InstructPart: Task-Oriented ..."),
     else the whole title."""
-    title = clean_text(paper.title)
+    title = plain_text(paper.title)
     name, colon, _ = title.partition(":")
     return name if colon and len(name) <= 40 else title
 
@@ -328,7 +329,7 @@ def _outlook(
     if ranked[0].upvotes:
         top = ranked[0]
         outlook.append(
-            text["upvoted"].format(title=clean_text(top.title), n=top.upvotes, ref=top.ref)
+            text["upvoted"].format(title=plain_text(top.title), n=top.upvotes, ref=top.ref)
         )
     problems = 0
     for paper in ranked:

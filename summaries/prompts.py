@@ -5,12 +5,12 @@ The system prompt is identical for every category of every day, so it is cached 
 from the cache by every other request; everything that varies is in the user message.
 """
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 
+from common.text import HANGUL, plain_text
 from summaries.report import SummaryInput
-from summaries.selection import clean_text, content_terms
+from summaries.selection import content_terms
 
 # Bump whenever the prompts or the schema change: stored summaries are then rewritten.
 PROMPT_VERSION = 1
@@ -194,8 +194,8 @@ def user_message(
         upvotes = f' upvotes="{paper.upvotes}"' if paper.upvotes else ""
         lines += [
             f'<paper id="{_escape(paper.ref)}"{upvotes}>',
-            f"<title>{_escape(clean_text(paper.title))}</title>",
-            f"<abstract>{_escape(clean_text(paper.abstract)) or '(no abstract)'}</abstract>",
+            f"<title>{_escape(plain_text(paper.title))}</title>",
+            f"<abstract>{_escape(plain_text(paper.abstract)) or '(no abstract)'}</abstract>",
             "</paper>",
         ]
     lines += ["</papers>", "Write the report for this category."]
@@ -214,11 +214,8 @@ def estimate_tokens(text: str) -> int:
     else at 3.26. Published Claude counts are 118 tokens per 500 characters of English prose and
     312 per 500 of Korean; the tokenizer of Claude 4.7 and later counts about 30% more tokens
     for the same text, hence 500 / 118 / 1.3 and 500 / 312 / 1.3. Expect +-30% on any text."""
-    hangul = len(_HANGUL.findall(text))
+    hangul = len(HANGUL.findall(text))
     return round(hangul / 1.23 + (len(text) - hangul) / 3.26)
-
-
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 
 
 def _frequent_terms(papers: Sequence[SummaryInput], limit: int = 12) -> str:

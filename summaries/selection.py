@@ -6,11 +6,11 @@ summariser reuses them so that both agree on what a "term" is.
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from common.text import plain_text
 from summaries.report import SummaryInput
 
 # Function words and academic boilerplate: they end a key phrase rather than belong to one.
@@ -80,60 +80,8 @@ GENERIC = frozenset(
     )
 )
 
-_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SYMBOLS = {
-    "times": "×",
-    "pm": "±",
-    "sim": "~",
-    "approx": "≈",
-    "le": "≤",
-    "leq": "≤",
-    "ge": "≥",
-    "geq": "≥",
-    "cdot": "·",
-    "to": "→",
-    "rightarrow": "→",
-    "infty": "∞",
-    "eg": "e.g.",
-    "ie": "i.e.",
-    "etc": "etc.",
-}
-_URL = re.compile(r"(?:https?://|www\.|\b(?:github\.com|huggingface\.co)/)\S*[^\s.,;:)}\]>]")
-_HREF = re.compile(r"\\href\{[^}]*\}\{([^}]*)\}|\\url\{[^}]*\}")
-_WRAPPER = re.compile(r"\\[a-zA-Z]+\*?\{([^{}]*)\}")
-_ACCENT = re.compile(r"""\\(['"`^~])\{?([a-zA-Z])\}?""")
-_COMBINING = {"'": "\u0301", '"': "\u0308", "`": "\u0300", "^": "\u0302", "~": "\u0303"}
-_COMMAND = re.compile(r"\\([a-zA-Z]+)\*?")
 _MATH = re.compile(r"\$[^$]*\$")
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]{}\"“”‘’'/|=<>+*&%$#@~^]")
-
-
-def _latex_command(match: re.Match) -> str:
-    name = match.group(1)
-    if name in _SYMBOLS:
-        return _SYMBOLS[name]
-    case = "CAPITAL" if name[0].isupper() else "SMALL"
-    try:
-        return unicodedata.lookup(f"GREEK {case} LETTER {name.upper()}")
-    except KeyError:
-        return ""  # layout or author-defined macro: nothing a reader needs
-
-
-def clean_text(text: str) -> str:
-    """Readable plain text: hard wraps joined, URLs dropped, LaTeX markup reduced to its content."""
-    text = _HREF.sub(lambda m: m.group(1) or "", text)
-    text = _URL.sub("", text).replace("\\footnote{", " {")
-    text = _ACCENT.sub(lambda m: unicodedata.normalize("NFC", m[2] + _COMBINING[m[1]]), text)
-    while _WRAPPER.search(text):  # \textbf{\textit{X}} needs two passes
-        text = _WRAPPER.sub(r"\1", text)
-    text = re.sub(r"\\([%&_#$])", r"\1", text)
-    text = _COMMAND.sub(_latex_command, text)
-    text = re.sub(r"\^\{?(\d+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPT), text)
-    text = re.sub(r"[${}]", "", text)
-    text = " ".join(text.split())
-    text = re.sub(r"(?<=[a-z]{2}[.!?])(?=[A-Z][a-z])", " ", text)  # "space.Specifically"
-    text = re.sub(r"\(\s*\)|<\s*>|\s+(?=[,.;:)])", "", text)
-    return re.sub(r"\(\s+", "(", text).strip()
 
 
 @lru_cache(maxsize=4096)  # selection and the summariser both ask for every paper's runs
@@ -141,7 +89,7 @@ def term_runs(text: str) -> tuple[tuple[str, ...], ...]:
     """Runs of consecutive content words (surface forms); stopwords, numbers and punctuation
     end a run. Math is dropped whole, since formulas are not terms."""
     runs: list[tuple[str, ...]] = []
-    for chunk in _PHRASE_BREAK.split(clean_text(_MATH.sub(" . ", text))):
+    for chunk in _PHRASE_BREAK.split(plain_text(_MATH.sub(" . ", text))):
         run: list[str] = []
         for token in chunk.split():
             word = token.strip("-–—")

@@ -111,20 +111,6 @@ def summarise_digest(
     return counts
 
 
-def regenerate(summary_ids) -> dict:
-    """Rewrite the given summaries now (the admin's action), skipping locked ones."""
-    stale = CategorySummary.objects.filter(pk__in=summary_ids).unlocked()
-    stale.mark_for_regeneration("an editor asked for it")
-    groups = defaultdict(set)
-    for summary in stale.select_related("digest", "category"):
-        groups[summary.digest, summary.language].add(summary.category)
-    totals: dict = defaultdict(int)
-    for (digest, language), categories in groups.items():
-        for name, value in summarise_digest(digest, language, categories=categories).items():
-            totals[name] += value
-    return dict(totals)
-
-
 def mark_moved_paper(paper, previous_category) -> int:
     """An editor moved `paper` out of `previous_category`: the summaries of both categories on
     every day the paper belongs to no longer describe their papers."""

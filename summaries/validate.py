@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+from common.text import HANGUL
 from summaries.report import SECTIONS
 
 # Letters of these scripts belong in our reports: Hangul, Latin (English terms), Greek (math).
@@ -32,7 +33,6 @@ _VIETNAMESE = set("ăĂđĐơƠưƯ") | {chr(c) for c in range(0x1EA0, 0x1EFA)}
 # Accented English words; any other lowercase accented Latin word inside Korean or English prose
 # is a foreign word (giám sát, dân), while capitalised ones are names (Schrödinger, TÜLU).
 _LOANWORDS = {"naïve", "naïvely", "café", "résumé", "cliché", "façade", "déjà", "à", "rôle"}
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _ENGLISH_SENTENCE_WORDS = 6  # a Korean item may hold English terms, not English sentences
 _ID_LIKE = re.compile(r"\b\d{4}\.\d{4,5}\b")
@@ -105,7 +105,7 @@ def _language_problems(text: str, language: str) -> list[str]:
             f"contains foreign script {', '.join(leaked)}: rewrite it in "
             + ("Korean (Hangul) or English terms" if language == "ko" else "English")
         )
-    hangul = bool(_HANGUL.search(text))
+    hangul = bool(HANGUL.search(text))
     if language == "ko" and not hangul:
         if len(_LATIN_WORD.findall(text)) >= _ENGLISH_SENTENCE_WORDS:
             problems.append("is written in English, not Korean")

@@ -12,6 +12,7 @@ from django.conf import settings
 
 REPO = Path(__file__).resolve().parent.parent
 BUNDLED = REPO / "data" / "days"
+FIXTURES = REPO / "tests" / "fixtures"
 DEMO_DAY = datetime.date(2025, 5, 27)
 REFERENCE_DAY = datetime.date(2024, 11, 14)
 

@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from django.conf import settings
 
+import llm
+from common.text import plain_text
 from papers.classifiers.rules import Decision
 from papers.models import Category, Paper
-import llm
-from summaries.selection import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -128,9 +128,9 @@ def user_message(papers: Sequence[Paper]) -> str:
     for paper in papers:
         lines += [
             f'<paper id="{_escape(paper.ref)}">',
-            f"<title>{_escape(clean_text(paper.title))}</title>",
+            f"<title>{_escape(plain_text(paper.title))}</title>",
             f"<arxiv>{_escape(' '.join(paper.arxiv_categories or ())) or '(none)'}</arxiv>",
-            f"<abstract>{_escape(clean_text(paper.abstract)) or '(no abstract)'}</abstract>",
+            f"<abstract>{_escape(plain_text(paper.abstract)) or '(no abstract)'}</abstract>",
             "</paper>",
         ]
     lines += ["</papers>", f"Classify each of these {len(papers)} papers."]

@@ -8,7 +8,6 @@ import datetime as dt
 import email.utils
 import logging
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +16,10 @@ from typing import TypeVar
 
 from django.conf import settings
 
+from common.text import ARXIV_ID, unwrap
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-ARXIV_ID = re.compile(
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?$"
-)
 
 
 class SourceError(Exception):
@@ -57,14 +54,6 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
     return match.group("id"), int(version) if version else None
 
 
-def clean_text(text: str | None) -> str:
-    """Undo arXiv's hard wrapping: single newlines become spaces, paragraph breaks stay."""
-    if not text:
-        return ""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
-    return "\n\n".join(" ".join(p.split()) for p in paragraphs)
-
-
 @dataclass
 class PaperRecord:
     """A paper as a source reports it, normalised; `store_papers` turns records into rows."""
@@ -93,7 +82,7 @@ class PaperRecord:
         return cls(
             arxiv_id=paper_id,
             version=version,
-            title=clean_text(title),
+            title=unwrap(title),
             abs_url=f"https://arxiv.org/abs/{paper_id}",
             pdf_url=f"https://arxiv.org/pdf/{paper_id}",
             **fields,

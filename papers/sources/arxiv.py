@@ -26,6 +26,7 @@ import arxiv
 import requests
 from django.conf import settings
 
+from common.text import unwrap
 from papers import arxiv_calendar
 from papers.sources import (
     Announcement,
@@ -34,7 +35,6 @@ from papers.sources import (
     PaperRecord,
     SourceError,
     TransientError,
-    clean_text,
     merge_announcements,
     parse_retry_after,
     quiet,
@@ -251,13 +251,13 @@ def _record(result: arxiv.Result) -> PaperRecord:
     return PaperRecord.from_arxiv(
         result.entry_id,
         result.title,
-        abstract=clean_text(result.summary),
+        abstract=unwrap(result.summary),
         authors=[author.name for author in result.authors],
         primary_category=result.primary_category,
         arxiv_categories=result.categories,
         published=result.published,
         updated=result.updated,
-        comment=clean_text(result.comment),
-        journal_ref=clean_text(result.journal_ref),
+        comment=unwrap(result.comment),
+        journal_ref=unwrap(result.journal_ref),
         doi=result.doi or "",
     )

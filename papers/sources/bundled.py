@@ -13,13 +13,13 @@ from pathlib import Path
 
 from django.conf import settings
 
+from common.text import unwrap
 from papers.sources import (
     Announcement,
     Listing,
     NoDataError,
     PaperRecord,
     SourceError,
-    clean_text,
     split_arxiv_id,
 )
 from papers.sources.hf_daily import DailyPaper, parse_daily_papers
@@ -100,12 +100,12 @@ def _listing_record(line: str, where: str) -> PaperRecord:
         return PaperRecord.from_arxiv(
             row["arxiv_id"],
             _required_text(row, "title"),
-            abstract=clean_text(row.get("abstract")),
+            abstract=unwrap(row.get("abstract")),
             authors=[str(a) for a in row.get("authors") or []],
             primary_category=row.get("primary_category") or (categories[0] if categories else ""),
             arxiv_categories=categories,
             published=_datetime(row.get("published")),
-            comment=clean_text(row.get("comment")),
+            comment=unwrap(row.get("comment")),
         )
     except (json.JSONDecodeError, KeyError, TypeError, ValueError, SourceError) as exc:
         raise SourceError(f"{where}: malformed paper record ({exc})") from exc
@@ -127,7 +127,7 @@ def _read_reference(path: Path) -> list[PaperRecord]:
 
 def _reference_record(row: dict) -> PaperRecord:
     fields = {
-        "abstract": clean_text(row.get("abstract")),
+        "abstract": unwrap(row.get("abstract")),
         "authors": [str(a) for a in row.get("authors") or []],
         "published": _datetime(row.get("published")),
     }
@@ -142,7 +142,7 @@ def _reference_record(row: dict) -> PaperRecord:
 
 
 def _required_text(row: dict, key: str) -> str:
-    value = clean_text(row[key])
+    value = unwrap(row[key])
     if not value:
         raise ValueError(f"empty {key}")
     return value

@@ -6,11 +6,10 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 
-from reader import pages
-
 from digest import pipeline
 from digest.models import DailyDigest
 from papers.models import Category, Paper
+from reader import pages
 from tests.browser.conftest import screenshot
 from tests.conftest import DEMO_DAY, REFERENCE_DAY
 

@@ -1,4 +1,4 @@
-"""Real Celery workers for the integration tests: `celery -A digest worker` subprocesses on the
+"""Real Celery workers for the integration tests: `celery -A config worker` subprocesses on the
 Redis and the test database this test session uses, with short time limits so that recovering
 from a killed worker takes seconds."""
 
@@ -40,7 +40,7 @@ class Worker:
 
     def start(self) -> "Worker":
         self.log_path.write_text("")
-        command = [sys.executable, "-m", "celery", "-A", "digest", "worker"]
+        command = [sys.executable, "-m", "celery", "-A", "config", "worker"]
         command += ["--concurrency", str(self.concurrency)]
         command += ["--hostname", f"test-{uuid.uuid4().hex[:8]}@%h"]
         command += [

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from digest import pipeline, tasks
+from digest import pipeline, runs, tasks
 from digest.models import PipelineRun
 from tests.conftest import DEMO_DAY, REFERENCE_DAY
 from tests.integration.conftest import holding
@@ -44,7 +44,7 @@ def test_a_transient_failure_is_retried_a_bounded_number_of_times(settings):
     assert attempts.count() == 1 + tasks.RETRIES
     assert all(run.status == "failed" and "lock timeout" in run.error for run in attempts)
     # What ingest stored stays, and the next run continues from the failed stage.
-    assert pipeline.next_stage(REFERENCE_DAY) == "classify"
+    assert runs.next_stage(REFERENCE_DAY) == "classify"
     assert tasks.run_stage(DAY, "classify")["classified"] == 12
 
 

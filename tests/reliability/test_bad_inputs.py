@@ -23,14 +23,15 @@ from django.core.management import CommandError, ManagementUtility, call_command
 from django.urls import URLPattern, get_resolver, reverse
 
 from digest import pipeline
+from digest.ingest import IncompleteDay
 from digest.models import DailyDigest, PipelineRun
-from papers.ingest import MAX_TEXT, IncompleteDay
 from papers.models import Category, Paper
 from papers.sources import SourceError, TransientError
+from papers.store import MAX_TEXT
 from summaries.models import CategorySummary
 from tests.conftest import DEMO_DAY
+from tests.digest.test_ingest_arxiv import DAY, PAPERS, wire  # noqa: F401 (a fixture)
 from tests.fixtures.arxiv.server import truncate
-from tests.test_ingest_arxiv import DAY, PAPERS, wire  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -367,7 +368,7 @@ def test_an_obeyed_injection_cannot_file_a_paper_outside_the_taxonomy(
     """The model here does what the abstract says; its answer is still checked against the
     request's papers and the taxonomy, so the local decision stands."""
     from papers.assignment import assign_categories
-    from tests.test_classifier_claude import answer, decisions, local_run
+    from tests.digest.test_classify_with_claude import answer, decisions, local_run
 
     target = papers.order_by("pk").first().ref
     Paper.objects.filter(arxiv_id=target).update(
@@ -490,5 +491,5 @@ def test_a_command_given_a_bad_date_exits_non_zero_without_a_traceback(capsys):
 
 # The classifier's fixtures live with its tests: the shipped model, the fake Anthropic API, and
 # its settings (autouse there, so here too; they only matter where Claude is asked).
-from tests.test_classifier import shipped_model  # noqa: E402, F401
-from tests.test_classifier_claude import claude_settings, fake, papers  # noqa: E402, F401
+from tests.digest.test_classify_with_claude import claude_settings, fake, papers  # noqa: E402, F401
+from tests.papers.test_classifier import shipped_model  # noqa: E402, F401

@@ -19,18 +19,18 @@ import requests
 from celery import current_app
 from django.db import connection
 
-from digest import pipeline, tasks
+from digest import pipeline, runs, tasks
+from digest.ingest import IncompleteDay
 from digest.models import DailyDigest, PipelineRun
-from papers.ingest import IncompleteDay
 from papers.models import Paper
 from summaries import services
 from summaries.models import CategorySummary
 from tests.conftest import DEMO_DAY, REFERENCE_DAY
+from tests.digest.test_ingest_arxiv import DAY as ARXIV_DAY
+from tests.digest.test_ingest_arxiv import assert_no_duplicates, wire  # noqa: F401 (a fixture)
 from tests.fixtures.anthropic.fake_api import FakeAnthropic
 from tests.integration.conftest import holding, wait_for
 from tests.integration.test_worker import BUILD, assert_day_whole, published, waiting_on_locks
-from tests.test_ingest_arxiv import DAY as ARXIV_DAY
-from tests.test_ingest_arxiv import assert_no_duplicates, wire  # noqa: F401 (a fixture)
 
 DAY = REFERENCE_DAY.isoformat()
 STAGES = list(pipeline.STAGES)
@@ -282,7 +282,7 @@ def test_an_anthropic_error_storm_falls_back_offline_and_a_later_run_writes_ever
     assert DailyDigest.objects.published().filter(date=DEMO_DAY).exists()
 
     # The fallbacks keep the day unfinished, so the retry pass resumes it once Claude is back.
-    assert pipeline.next_stage(DEMO_DAY) == "summarise"
+    assert runs.next_stage(DEMO_DAY) == "summarise"
     counts = pipeline.run_stage(DEMO_DAY, "summarise", resume=True)
     assert (counts["written"], counts["fallback"]) == (categories, 0)
     summaries = CategorySummary.objects.all()

@@ -20,16 +20,15 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from digest import export, importer
-
-from reader import search
-from reader.feeds import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, summary_html
 from digest.models import DailyDigest
 from papers.models import Category
 from papers.sources import Backoff, SourceError
 from papers.sources.arxiv import Arxiv
 from papers.sources.hf_daily import MAX_COUNT, parse_daily_papers
+from reader import search
+from reader.feeds import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, summary_html
 from tests.fixtures.arxiv.server import Day, FakeArxiv, unwrap
-from tests.test_site_math import MATHML
+from tests.reader.test_math import MATHML
 
 DAY = datetime.date(2025, 5, 27)
 

@@ -1,6 +1,6 @@
 """Build every announcement day in a date range, in this process, resuming where it stopped.
 
-Stages already done for a day are skipped (`pipeline.next_stage`), so running the same command
+Stages already done for a day are skipped (`runs.next_stage`), so running the same command
 again after an interruption or a failure continues from there. Ingestion decides how a past day
 is fetched; between days that reached the source the command pauses, to stay polite to arXiv.
 """
@@ -11,7 +11,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from digest import pipeline
+from digest import pipeline, runs
+from digest.management.day_command import command_errors, parse_day
 from papers import arxiv_calendar
 
 BAR_WIDTH = 20
@@ -32,10 +33,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, first, last, pause, **options):
-        try:
-            first, last = pipeline.parse_day(first), pipeline.parse_day(last)
-        except pipeline.PipelineError as exc:
-            raise CommandError(str(exc)) from exc
+        with command_errors():
+            first, last = parse_day(first), parse_day(last)
         if first > last:
             raise CommandError(f"--from {first} is after --to {last}.")
         if pause < 0:
@@ -52,7 +51,7 @@ class Command(BaseCommand):
             started = time.monotonic()
             try:
                 fetched = self._build(day)
-            except pipeline.StageBusy as exc:
+            except runs.StageBusy as exc:
                 self.stdout.write(self.style.WARNING(f"  skipped: {exc}"))
                 continue
             except KeyboardInterrupt:
@@ -62,7 +61,7 @@ class Command(BaseCommand):
             except Exception as exc:
                 failed.append(day)
                 self.stdout.write(self.style.ERROR(f"  failed: {type(exc).__name__}: {exc}"))
-                if pipeline.is_transient(exc):
+                if runs.is_transient(exc):
                     raise CommandError(
                         f"Stopped at {day} on an error that may pass; the days after it would "
                         "likely meet it too. Run the same command later to resume."

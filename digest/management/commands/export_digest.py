@@ -2,27 +2,24 @@
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from digest import pipeline
 from digest.export import export_digest
+from digest.management.day_command import DayCommand
 from digest.models import DailyDigest
 
 
-class Command(BaseCommand):
+class Command(DayCommand):
     help = "Write Papers_<date>_report.md and paper_<date>.png for a published day."
+    date_help = "The digest date, YYYY-MM-DD."
 
     def add_arguments(self, parser):
-        parser.add_argument("date", help="The digest date, YYYY-MM-DD.")
+        super().add_arguments(parser)
         parser.add_argument(
             "--out", type=Path, default=Path("."), help="Folder to write into (default: here)."
         )
 
-    def handle(self, *args, date, out, **options):
-        try:
-            day = pipeline.parse_day(date)
-        except pipeline.PipelineError as exc:
-            raise CommandError(str(exc)) from exc
+    def handle_day(self, day, *, out, **options):
         digest = DailyDigest.objects.published().filter(date=day).first()
         if digest is None:
             raise CommandError(f"No published digest for {day.isoformat()}.")
