@@ -14,7 +14,7 @@ from digest import chart
 from digest.importer import IMPORTED, imported_refs
 from digest.models import DailyDigest
 from papers.models import Category, Paper
-from reader.feeds import summary_html
+from reader.markdown import summary_html
 from summaries.models import CategorySummary
 from summaries.report import SECTION_TITLES, Report
 

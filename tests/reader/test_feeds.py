@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from digest.models import DailyDigest
 from papers.models import Category, Paper
-from reader import feeds
+from reader import feed_versions
+from reader.markdown import summary_html
 from summaries.models import CategorySummary
 from tests.conftest import FIXTURES, REFERENCE_DAY
 
@@ -186,9 +187,9 @@ def test_unknown_categories_are_not_found(client, name):
 
 
 def test_item_counts_are_capped(client, days, monkeypatch):
-    monkeypatch.setattr(feeds, "DAYS", 1)
-    monkeypatch.setattr(feeds, "SUMMARIES", 1)
-    monkeypatch.setattr(feeds, "PAPERS", 2)
+    monkeypatch.setattr(feed_versions, "DAYS", 1)
+    monkeypatch.setattr(feed_versions, "SUMMARIES", 1)
+    monkeypatch.setattr(feed_versions, "PAPERS", 2)
     for name, args in FEEDS:
         entries = feedparser.parse(client.get(reverse(name, args=args)).content).entries
         assert len(entries) == (2 if "papers" in name else 1), name
@@ -291,7 +292,7 @@ def test_pages_advertise_the_feeds(client, days):
 
 
 def test_summary_html_keeps_markdown_and_drops_anything_active():
-    html = feeds.summary_html(
+    html = summary_html(
         "1. **주제:**\n   - 첫째\n   - 둘째\n\n<script>alert(1)</script>"
         '<img src=x onerror="alert(2)"> [링크](javascript:alert(3)) [논문](https://arxiv.org/abs/1)'
     )

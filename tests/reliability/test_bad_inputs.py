@@ -327,7 +327,7 @@ def test_payloads_come_out_inert_in_every_feed(client, hostile_day):
 
 
 def test_the_markdown_export_is_a_download_and_renders_inert(client, hostile_day):
-    from reader.feeds import summary_html
+    from reader.markdown import summary_html
 
     response = client.get(reverse("day-report", args=[DEMO_DAY]))
     assert response["Content-Type"] == "text/markdown; charset=utf-8"

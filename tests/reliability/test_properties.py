@@ -26,7 +26,7 @@ from papers.sources import Backoff, SourceError
 from papers.sources.arxiv import Arxiv
 from papers.sources.hf_daily import MAX_COUNT, parse_daily_papers
 from reader import search
-from reader.feeds import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, summary_html
+from reader.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, summary_html
 from tests.fixtures.arxiv.server import Day, FakeArxiv, unwrap
 from tests.reader.test_math import MATHML
 
