@@ -36,7 +36,7 @@ from lxml import etree  # noqa: E402
 from digest.ingest import ingest_day  # noqa: E402
 from digest.models import DailyDigest  # noqa: E402
 from papers.models import Paper  # noqa: E402
-from papers.sources import Backoff  # noqa: E402
+from papers.sources import http_backoff  # noqa: E402
 from papers.sources.arxiv import BATCH, Arxiv  # noqa: E402
 from papers.store import store_papers  # noqa: E402
 from tests.fixtures.arxiv.server import Clock, Day, FakeArxiv, feed_xml, real_papers  # noqa: E402
@@ -54,7 +54,7 @@ def papers_of(size: int) -> list[dict]:
 
 def client(fake: FakeArxiv) -> Arxiv:
     clock = Clock()
-    return Arxiv.from_settings(adapter=fake, clock=clock, backoff=Backoff(sleep=clock.sleep))
+    return Arxiv.from_settings(adapter=fake, clock=clock, backoff=http_backoff(sleep=clock.sleep))
 
 
 def empty_tables() -> None:

@@ -13,22 +13,21 @@ from contextlib import contextmanager
 
 from celery import chain, chord, current_app, group, shared_task
 from celery.exceptions import Ignore
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
+from common.retry import Backoff
 from digest import pipeline, runs, schedule
 from digest.models import PipelineRun
 
 log = logging.getLogger(__name__)
 SUMMARISE = pipeline.Stage.SUMMARISE
 
-# Retries of a transient failure: waits drawn from [0, min(10 min, 30 s * 2**n)] ("full
-# jitter"), under the broker's visibility timeout, after which a waiting task is redelivered.
+# Retries of a transient failure: waits drawn from [d/2, d], d = min(10 min, 30 s * 2**n), under
+# the broker's visibility timeout, after which a waiting task is redelivered.
 RETRIES = 4
-BACKOFF = 30
-BACKOFF_MAX = 10 * 60
+BACKOFF = Backoff(retries=RETRIES, base=30, cap=10 * 60)
 
 
 class BrokerUnavailable(runs.PipelineError):
@@ -162,4 +161,4 @@ def resume_recent_days() -> list[str]:
 
 
 def _backoff(retries: int) -> int:
-    return get_exponential_backoff_interval(BACKOFF, retries, BACKOFF_MAX, full_jitter=True)
+    return round(BACKOFF.wait(retries))

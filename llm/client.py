@@ -8,7 +8,6 @@ reply from the settings.
 """
 
 import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
@@ -17,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+
+from common.retry import Backoff, parse_retry_after
 
 if TYPE_CHECKING:
     import anthropic
@@ -141,6 +142,14 @@ class Claude:
         )
         self.sleep = sleep
         self.clock = clock
+        # Claude's rate limits pass within the minute: a longer Retry-After is waited, capped.
+        self.backoff = Backoff(
+            retries=settings.ANTHROPIC_MAX_ATTEMPTS - 1,
+            base=_FIRST_BACKOFF,
+            cap=settings.ANTHROPIC_MAX_WAIT,
+            long_waits="cap",
+            sleep=sleep,
+        )
 
     def send(self, params: dict) -> Reply:
         """One Messages request (see `json_request`), retried while retrying can help."""
@@ -231,24 +240,13 @@ class Claude:
     def _call(self, method, *args, **kwargs):
         import anthropic
 
-        for attempt in range(1, settings.ANTHROPIC_MAX_ATTEMPTS + 1):
+        def attempt():
             try:
                 return method(*args, **kwargs)
             except anthropic.AnthropicError as exc:
-                error = _classify(exc)
-            if not error.retryable or attempt == settings.ANTHROPIC_MAX_ATTEMPTS:
-                raise error
-            self.sleep(_pause(error, attempt))
-        raise AssertionError("unreachable")  # the loop returns or raises
+                raise _classify(exc) from exc
 
-
-def _pause(error: LLMError, attempt: int) -> float:
-    """What the server asked for, else exponential backoff with jitter; capped either way."""
-    if error.retry_after is not None:
-        wait = error.retry_after
-    else:
-        wait = _FIRST_BACKOFF * 2 ** (attempt - 1) * random.uniform(0.5, 1.0)
-    return min(wait, settings.ANTHROPIC_MAX_WAIT)
+        return self.backoff.call(attempt, "Claude")
 
 
 def _classify(exc: "anthropic.AnthropicError") -> LLMError:
@@ -268,16 +266,9 @@ def _classify(exc: "anthropic.AnthropicError") -> LLMError:
             retryable=exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500,
             kind=kind,
             status=exc.status_code,
-            retry_after=_seconds(retry_after),
+            retry_after=parse_retry_after(retry_after),
         )
     return LLMError(str(exc), retryable=False)
-
-
-def _seconds(header: str | None) -> float | None:
-    try:
-        return max(float(header), 0.0) if header else None
-    except ValueError:
-        return None  # an HTTP date: rare from this API, and backoff is a fine answer to it
 
 
 def _reply(message) -> Reply:

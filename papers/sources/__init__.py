@@ -1,25 +1,17 @@
 """Where papers come from. Each source parses its service's own format into `PaperRecord`s.
 
 Also what the sources share: the listing of a day (`Listing`), their errors (which say whether
-retrying can help) and the retry policy for outside services (`Backoff`).
+retrying can help), and the retry policy of their HTTP calls (`http_backoff`).
 """
 
 import datetime as dt
-import email.utils
-import logging
-import random
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
 from django.conf import settings
 
+from common.retry import Backoff
 from common.text import ARXIV_ID, unwrap
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class SourceError(Exception):
@@ -142,65 +134,16 @@ def merge_announcements(announcements) -> list[Announcement]:
     return list(merged.values())
 
 
-@dataclass
-class Backoff:
-    """Bounded retries with exponential backoff and jitter for calls to outside services.
-
-    The n-th wait is drawn from [d/2, d] with d = min(cap, base * 2**n); a Retry-After is obeyed
-    as given, and one longer than `cap` ends the retries at once. `sleep` and `jitter` are
-    injectable so tests never wait.
-    """
-
-    retries: int = 4
-    base: float = 5.0
-    cap: float = 120.0
-    sleep: Callable[[float], None] = time.sleep
-    jitter: Callable[[], float] = random.random
-
-    @classmethod
-    def from_settings(cls, **overrides) -> "Backoff":
-        options = {
-            "retries": settings.DIGEST_HTTP_RETRIES,
-            "base": settings.DIGEST_HTTP_BACKOFF,
-            "cap": settings.DIGEST_HTTP_MAX_WAIT,
-        }
-        return cls(**options | overrides)
-
-    def call(self, fetch: Callable[[], T], what: str) -> T:
-        """`fetch()`, retried on TransientError; after the last try the error is re-raised."""
-        attempt = 0
-        while True:
-            try:
-                return fetch()
-            except TransientError as exc:
-                wait = self.wait(attempt, exc.retry_after)
-                if attempt == self.retries or wait is None:
-                    raise TransientError(
-                        f"{what}: gave up after {attempt + 1} tries: {exc}"
-                    ) from exc
-                log.warning("%s: %s; retry %d in %.1f s", what, exc, attempt + 1, wait)
-                self.sleep(wait)
-                attempt += 1
-
-    def wait(self, attempt: int, retry_after: float | None) -> float | None:
-        if retry_after is not None:
-            return retry_after if retry_after <= self.cap else None
-        ceiling = min(self.cap, self.base * 2**attempt)
-        return ceiling / 2 + self.jitter() * ceiling / 2
+def http_backoff(**overrides) -> Backoff:
+    """The sources' retry policy (DIGEST_HTTP_*): a Retry-After beyond the cap ends the tries."""
+    options = {
+        "retries": settings.DIGEST_HTTP_RETRIES,
+        "base": settings.DIGEST_HTTP_BACKOFF,
+        "cap": settings.DIGEST_HTTP_MAX_WAIT,
+        "gave_up": _gave_up,
+    }
+    return Backoff(**options | overrides)
 
 
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """A Retry-After header in seconds: either form (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:  # "-0000": UTC, by RFC 5322
-        moment = moment.replace(tzinfo=dt.UTC)
-    now = now or datetime.now(dt.UTC)
-    return max(0.0, (moment - now).total_seconds())
+def _gave_up(what: str, exc: Exception, tries: int) -> TransientError:
+    return TransientError(f"{what}: gave up after {tries} tries: {exc}")

@@ -26,17 +26,17 @@ import arxiv
 import requests
 from django.conf import settings
 
+from common.retry import Backoff, parse_retry_after
 from common.text import unwrap
 from papers import arxiv_calendar
 from papers.sources import (
     Announcement,
-    Backoff,
     Listing,
     PaperRecord,
     SourceError,
     TransientError,
+    http_backoff,
     merge_announcements,
-    parse_retry_after,
     quiet,
     split_arxiv_id,
 )
@@ -134,7 +134,7 @@ class Arxiv:
             "user_agent": settings.DIGEST_USER_AGENT,
             "timeout": settings.DIGEST_HTTP_TIMEOUT,
             "interval": settings.DIGEST_ARXIV_INTERVAL,
-            "backoff": Backoff.from_settings(),
+            "backoff": http_backoff(),
         }
         return cls(settings.DIGEST_ARXIV_CATEGORIES, **options | overrides)
 

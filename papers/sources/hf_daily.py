@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import httpx
 from django.conf import settings
 
+from common.retry import Backoff, parse_retry_after
 from papers.sources import (
-    Backoff,
     SourceError,
     TransientError,
-    parse_retry_after,
+    http_backoff,
     split_arxiv_id,
 )
 
@@ -93,7 +93,7 @@ class DailyPapers:
         options = {
             "user_agent": settings.DIGEST_USER_AGENT,
             "timeout": settings.DIGEST_HTTP_TIMEOUT,
-            "backoff": Backoff.from_settings(),
+            "backoff": http_backoff(),
         }
         return cls(**options | overrides)
 

@@ -13,11 +13,12 @@ import pytest
 import requests
 from django.urls import reverse
 
+from common.retry import Backoff
 from digest import pipeline, runs
 from digest.ingest import IncompleteDay
 from digest.models import DailyDigest, PipelineRun
 from papers.models import Paper
-from papers.sources import Backoff, SourceError, TransientError
+from papers.sources import SourceError, TransientError, http_backoff
 from papers.sources.arxiv import Arxiv
 from papers.sources.hf_daily import DailyPapers
 from tests.conftest import FIXTURES
@@ -56,7 +57,7 @@ class Wire:
         return answer
 
     def backoff(self) -> Backoff:
-        return Backoff.from_settings(sleep=self.clock.sleep, jitter=lambda: 0.5)
+        return http_backoff(sleep=self.clock.sleep, jitter=lambda: 0.5)
 
 
 @pytest.fixture

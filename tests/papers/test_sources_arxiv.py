@@ -11,7 +11,7 @@ import threading
 import pytest
 import requests
 
-from papers.sources import Announcement, Backoff, SourceError, TransientError
+from papers.sources import Announcement, SourceError, TransientError, http_backoff
 from papers.sources.arxiv import Arxiv, parse_listing
 from tests.conftest import FIXTURES
 from tests.fixtures.arxiv.server import (
@@ -51,7 +51,7 @@ def source(fake, clock, settings):
     return Arxiv.from_settings(
         adapter=fake,
         clock=clock,
-        backoff=Backoff.from_settings(sleep=clock.sleep, jitter=lambda: 0.5),
+        backoff=http_backoff(sleep=clock.sleep, jitter=lambda: 0.5),
     )
 
 
@@ -202,7 +202,7 @@ def test_an_unanswered_request_times_out(settings, clock):
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     source = Arxiv.from_settings(
-        timeout=0.2, backoff=Backoff(retries=1, sleep=clock.sleep), clock=clock
+        timeout=0.2, backoff=http_backoff(retries=1, sleep=clock.sleep), clock=clock
     )
     source.client.query_url_format = f"http://127.0.0.1:{server.getsockname()[1]}/api/query?{{}}"
     try:

@@ -6,7 +6,7 @@ import json
 import httpx
 import pytest
 
-from papers.sources import Backoff, SourceError, TransientError
+from papers.sources import SourceError, TransientError, http_backoff
 from papers.sources.hf_daily import DailyPapers, parse_daily_papers
 from tests.conftest import FIXTURES
 from tests.fixtures.arxiv.server import Clock
@@ -47,7 +47,7 @@ def clock():
 def client(handler, clock) -> DailyPapers:
     return DailyPapers.from_settings(
         transport=httpx.MockTransport(handler),
-        backoff=Backoff.from_settings(sleep=clock.sleep, jitter=lambda: 0.5),
+        backoff=http_backoff(sleep=clock.sleep, jitter=lambda: 0.5),
     )
 
 

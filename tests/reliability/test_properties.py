@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from digest import export, importer
 from digest.models import DailyDigest
 from papers.models import Category
-from papers.sources import Backoff, SourceError
+from papers.sources import SourceError, http_backoff
 from papers.sources.arxiv import Arxiv
 from papers.sources.hf_daily import MAX_COUNT, parse_daily_papers
 from reader import search
@@ -72,7 +72,7 @@ def paper(arxiv_id: str, title: str, abstract: str, authors: list[str]) -> dict:
 def arxiv_serving(papers: list[dict]) -> Arxiv:
     """Our arXiv client over the test transport, serving `papers` as the day's cs.AI listing,
     without pauses or retries."""
-    backoff = Backoff(retries=0, sleep=lambda seconds: None)
+    backoff = http_backoff(retries=0, sleep=lambda seconds: None)
     return Arxiv(
         ["cs.AI"],
         user_agent="tests",
