@@ -5,71 +5,152 @@ converter for the TeX that appears in arXiv abstracts (scripts, fractions, roots
 operators, accents, fonts, \\text, \\left/\\right, matrices): every text node it writes is
 escaped and every tag comes from this module, so its output is safe to mark safe. Anything
 it cannot parse is shown as the original, escaped source.
+
+Hardened (issue 13): titles and abstracts are untrusted input that is rendered on every page
+view, so every path has a bound and no input can raise or take long:
+
+* depth: every recursive path of the parser passes through `row()` or `argument()`, and both
+  count against MAX_DEPTH, so `\\hat\\hat\\hat…x` or `\\sqrt\\sqrt…x` (no braces, hence no row)
+  can no longer recurse until Python's RecursionError (the unhardened module crashed on a
+  1,920-character abstract of them); RecursionError is still turned into TexError as a
+  last line of defence (a template already deep in the stack);
+* work per formula: at most MAX_FORMULA characters and MAX_TOKENS tokens, each token handled
+  in constant time, so a formula costs well under a millisecond per hundred tokens;
+* work per text: at most MAX_TEXT_FORMULAS formulas and MAX_TEXT_TOKENS tokens are converted
+  in one `render()` call; the rest of a hostile text is shown as escaped source;
+* finding formulas: `spans()` no longer runs one regular expression whose lazy `\\(…\\)`
+  and `\\[…\\]` alternatives rescan to the end of the text from every unclosed opener
+  (quadratic: 0.25 s for 10,000 characters of `\\(`, 7 s for 50,000); an alternative is
+  only tried where its closing delimiter still occurs later in the text, which makes the
+  search linear and finds exactly the same spans.
+
+Every bound falls back to the original source, escaped, as any formula it cannot parse does.
 """
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 MAX_FORMULA = 2000  # longer "formulas" are almost certainly stray dollar signs
-MAX_DEPTH = 40
+MAX_TOKENS = 1000  # per formula; real ones have at most ~100 (5,000 arXiv papers, 2025-26)
+MAX_DEPTH = 50  # nested rows and arguments; real formulas nest 3 deep, braces cost 2 a level
+MAX_TEXT_FORMULAS = 200  # per render(); a real abstract has a few dozen at most
+MAX_TEXT_TOKENS = 4000  # per render(); ~2 abstracts' worth of pure TeX
 
 # $$…$$, \[…\], \(…\), and $…$ whose content neither starts nor ends with a space and whose
 # closing $ is not followed by a digit, so "costs $5 and $10" stays text (pandoc's rule).
-_SPANS = re.compile(
-    r"\$\$(?P<d1>.+?)\$\$"
-    r"|\\\[(?P<d2>.+?)\\\]"
-    r"|\\\((?P<i1>.+?)\\\)"
-    r"|(?<![\\$])\$(?P<i2>[^\s$](?:(?:\\\$|[^$])*?[^\s\\$])?)\$(?!\d)",
-    re.S,
+# Tried in this order at each position, as one alternation would be (see `_matches`).
+_ALTERNATIVES = (
+    ("d1", re.compile(r"\$\$(?P<d1>.+?)\$\$", re.S), "$$"),
+    ("d2", re.compile(r"\\\[(?P<d2>.+?)\\\]", re.S), "\\]"),
+    ("i1", re.compile(r"\\\((?P<i1>.+?)\\\)", re.S), "\\)"),
+    (
+        "i2",
+        re.compile(r"(?<![\\$])\$(?P<i2>[^\s$](?:(?:\\\$|[^$])*?[^\s\\$])?)\$(?!\d)", re.S),
+        None,
+    ),
 )
+_OPENER = re.compile(r"\$|\\[\[(]")  # where any alternative can start
 _TOKEN = re.compile(r"\\(?:[A-Za-z]+|.)|\d+(?:\.\d+)?|\s+|.", re.S)
 # In \text{…}: an escaped character stays, nested commands and braces go.
 _TEXT_MARKUP = re.compile(r"\\([%$&#_{} ])|\\[A-Za-z]+\s*|[{}]")
 
 
 class TexError(ValueError):
-    """The formula is not something this converter understands."""
+    """The formula is not something this converter understands, or exceeds a bound."""
+
+    def __init__(self, message: str, tokens: int = 0):
+        super().__init__(message)
+        self.tokens = tokens  # how far the parser got: what the attempt cost render()
+
+
+def _matches(text: str) -> Iterator[tuple[re.Match, str]]:
+    """The formulas of `text` in order, as (match, group name), in linear time.
+
+    Same result as finditer over the alternation d1|d2|i1|i2, but a paired alternative is only
+    tried at a position where its closing delimiter occurs at least 3 characters later: there
+    it always matches (its content is `.+?` with DOTALL) and the search resumes after it, so no
+    character is scanned twice by it. Without that check every unclosed `\\(` rescans the rest
+    of the text. The inline $…$ alternative stops at the next unescaped $, so it is linear too.
+    """
+    if "$" not in text and "\\" not in text:
+        return
+    last = {closing: text.rfind(closing) for _, _, closing in _ALTERNATIVES if closing}
+    pos = 0
+    while opener := _OPENER.search(text, pos):
+        start = opener.start()
+        for name, pattern, closing in _ALTERNATIVES:
+            if closing and last[closing] < start + 3:
+                continue  # cannot match here or anywhere later
+            if match := pattern.match(text, start):
+                yield match, name
+                pos = match.end()
+                break
+        else:
+            pos = start + 1
 
 
 def spans(text: str) -> list[tuple[int, int]]:
     """Where the formulas are, as (start, end) offsets including their delimiters."""
-    if "$" not in text and "\\" not in text:
-        return []
-    return [m.span() for m in _SPANS.finditer(text)]
+    return [match.span() for match, _ in _matches(text)]
 
 
 def render(text: str, plain: Callable[[str], str] = escape) -> SafeString:
-    """`text` as HTML: formulas as MathML, everything else through `plain` (escaping by default)."""
+    """`text` as HTML: formulas as MathML, everything else through `plain` (escaping by default).
+
+    Converts at most MAX_TEXT_FORMULAS formulas and MAX_TEXT_TOKENS tokens; the rest, like any
+    formula that fails, is shown as escaped source. Never raises for any `text`.
+    """
     if "$" not in text and "\\" not in text:
         return mark_safe(plain(text))
-    out, last = [], 0
-    for match in _SPANS.finditer(text):
+    out, last, tokens = [], 0, 0
+    for formulas, (match, name) in enumerate(_matches(text)):
+        if formulas >= MAX_TEXT_FORMULAS or tokens >= MAX_TEXT_TOKENS:
+            break  # budget spent: the rest of the text, formulas included, as plain text
         out.append(plain(text[last : match.start()]))
-        tex = next(v for v in match.groupdict().values() if v is not None)
-        display = match.group("d1") is not None or match.group("d2") is not None
         try:
-            out.append(to_mathml(tex, display=display))
-        except TexError:
+            html, used = _convert(match.group(name), name in {"d1", "d2"})
+        except TexError as error:
+            tokens += error.tokens
             out.append(plain(match.group(0)))
+        else:
+            tokens += used
+            out.append(html)
         last = match.end()
     out.append(plain(text[last:]))
     return mark_safe("".join(out))  # every part is escaped or built here
 
 
 def to_mathml(tex: str, display: bool = False) -> str:
-    """One formula as a <math> element; the TeX stays as an annotation (copying, screen readers)."""
+    """One formula as a <math> element; the TeX stays as an annotation (copying, screen readers).
+
+    Raises TexError (never anything else) for what it cannot convert or what exceeds a bound.
+    """
+    return _convert(tex, display)[0]
+
+
+def _convert(tex: str, display: bool) -> tuple[str, int]:
+    """to_mathml, and the number of tokens it cost (render's per-text budget)."""
     if len(tex) > MAX_FORMULA:
         raise TexError("formula too long")
-    body = _Parser(tex).parse()
+    parser = _Parser(tex)
+    try:
+        body = parser.parse()
+    except TexError as error:
+        error.tokens = parser.pos
+        raise
+    except RecursionError:  # cannot happen within MAX_DEPTH, unless the caller is already deep
+        raise TexError("formula nested too deeply", tokens=parser.pos) from None
     mode = "block" if display else "inline"
-    return (
+    html = (
         f'<math display="{mode}"><semantics><mrow>{body}</mrow>'
         f'<annotation encoding="application/x-tex">{escape(tex.strip())}</annotation>'
         "</semantics></math>"
     )
+    return html, len(parser.tokens)
 
 
 # --- symbol tables -------------------------------------------------------------------------
@@ -106,6 +187,9 @@ _IDENTIFIERS = {
     "bot": "⊥",
     "dagger": "†",
     "star": "⋆",
+    "circledR": "®",
+    "copyright": "©",
+    "checkmark": "✓",
     "$": "$",
     "#": "#",
     "&": "&",
@@ -222,7 +306,7 @@ _FUNCTIONS = set(
 )
 _SPACES = {",": "0.1667em", ":": "0.2222em", ">": "0.2222em", ";": "0.2778em", " ": "0.25em"}
 _SPACES |= {"quad": "1em", "qquad": "2em", "enspace": "0.5em", "thinspace": "0.1667em"}
-_SPACES |= {"!": "-0.1667em", "negthinspace": "-0.1667em"}
+_SPACES |= {"!": "-0.1667em", "negthinspace": "-0.1667em", "space": "0.25em"}
 _ACCENTS = {
     "hat": ("^", False),
     "widehat": ("^", True),
@@ -308,6 +392,11 @@ _FONTS = {
     "operatorname": {},
 }
 _FONTS["mathscr"] = _FONTS["mathcal"]
+# Old-style declarations: they switch the font for the rest of the group ({\\bf x} y).
+_DECLARATIONS = {
+    "bf": "mathbf", "it": "mathit", "rm": "mathrm", "tt": "mathtt", "sf": "mathsf",
+    "cal": "mathcal",
+}  # fmt: skip
 
 
 def _mo(char: str, **attrs: str) -> str:
@@ -320,6 +409,8 @@ class _Parser:
 
     def __init__(self, tex: str):
         self.tokens = _TOKEN.findall(tex)
+        if len(self.tokens) > MAX_TOKENS:
+            raise TexError("formula too long", tokens=MAX_TOKENS)
         self.pos = 0
         self.depth = 0
         self.font: str | None = None
@@ -350,11 +441,16 @@ class _Parser:
 
     # structure
 
-    def row(self, stop: tuple[str, ...]) -> str:
-        """Atoms up to (not including) a token in `stop`, with their sub/superscripts."""
+    def enter(self) -> None:
+        """One level deeper; `row` and `argument` are on every recursive path, and call this."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise TexError("formula nested too deeply")
+
+    def row(self, stop: tuple[str, ...]) -> str:
+        """Atoms up to (not including) a token in `stop`, with their sub/superscripts."""
+        self.enter()
+        outer_font = self.font  # a \\bf declaration lasts to the end of its group
         nodes: list[str] = []
         while (token := self.peek()) is not None and token not in stop:
             if token in {"^", "_"}:
@@ -368,6 +464,7 @@ class _Parser:
                 raise TexError("unbalanced }")
             else:
                 nodes.append(self.atom())
+        self.font = outer_font
         self.depth -= 1
         return "".join(nodes)
 
@@ -395,9 +492,10 @@ class _Parser:
         if token[0].isdigit() and len(token) > 1:
             self.tokens[self.pos] = token[1:]
             return self.number(token[0])
-        if token == "{":
-            return self.group()
-        return self.atom()
+        self.enter()  # \\hat\\hat\\hat… x recurses through here without ever opening a row
+        body = self.group() if token == "{" else self.atom()
+        self.depth -= 1
+        return body
 
     def group(self) -> str:
         self.expect("{")
@@ -462,6 +560,16 @@ class _Parser:
             return f'<mspace width="{_SPACES[name]}"></mspace>'
         if name in _FONTS:
             return self.styled(name)
+        if name in _DECLARATIONS:
+            self.font = _DECLARATIONS[name]
+            return ""
+        if name == "href":
+            self.raw_group()  # the URL: no links inside formulas, only the link text
+            return self.argument()
+        if name == "url":
+            return f"<mtext>{escape(self.raw_group())}</mtext>"
+        if name == "unicode":
+            return self.unicode()
         if name in _TEXT_CLASSES:
             return self.text(name)
         if name in _ACCENTS:
@@ -495,6 +603,18 @@ class _Parser:
             return ""
         # Unknown command: show it as written rather than guess.
         return f"<mtext>\\{escape(name)}</mtext>"
+
+    def unicode(self) -> str:
+        """\\unicode{x2013} or \\unicode{8211}: one printable character."""
+        raw = self.raw_group().strip()
+        try:
+            code = int(raw[1:], 16) if raw[:1] in {"x", "X"} else int(raw)
+            char = chr(code)
+        except (ValueError, OverflowError):
+            raise TexError(f"not a character: {raw!r}") from None
+        if unicodedata.category(char) in {"Cc", "Cs", "Co", "Cn"}:
+            raise TexError(f"not a printable character: {raw!r}")
+        return f"<mi>{escape(char)}</mi>"
 
     def styled(self, font: str) -> str:
         outer, self.font = self.font, font
