@@ -37,7 +37,9 @@ bench: setup
 bench-pages: setup
 	$(UV) run python bench/pages.py --gc-freeze
 
+# Style, formatting, the layers contract (pyproject.toml [tool.importlinter]) and migrations.
 lint: setup
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports
 	DEBUG=1 $(UV) run python manage.py makemigrations --check --dry-run
