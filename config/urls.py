@@ -6,8 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from config import health
-from digest import export
-from reader import feeds, views
+from reader import downloads, feeds, views
 from reader.converters import ArxivIdConverter, IsoDateConverter
 from reader.sitemaps import SITEMAPS
 
@@ -40,8 +39,8 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
-    path("days/<isodate:day>/report.md", export.report_download, name="day-report"),
-    path("days/<isodate:day>/chart.png", export.chart_download, name="day-chart"),
+    path("days/<isodate:day>/report.md", downloads.report_download, name="day-report"),
+    path("days/<isodate:day>/chart.png", downloads.chart_download, name="day-chart"),
     path("feeds/daily.rss", feeds.daily_rss, name="feed-daily-rss"),
     path("feeds/daily.atom", feeds.daily_atom, name="feed-daily-atom"),
     path("feeds/categories/<slug:slug>.rss", feeds.category_rss, name="feed-category-rss"),

@@ -10,14 +10,9 @@ import shutil
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import content_disposition_header, quote_etag
 
 from digest import chart_image
 from digest.importer import imported_refs
-from digest.models import DailyDigest
 
 TITLE = (
     "# Daily Artificial Intelligence Insights : Papers![Category Distribution Graph]({image})\n\n"
@@ -88,26 +83,3 @@ def export_digest(digest, folder: Path) -> tuple[Path, Path]:
     image = folder / image_name(digest.date)
     shutil.copyfile(chart_image.cached_png(digest), image)
     return report, image
-
-
-def report_download(request, day):
-    digest = get_object_or_404(DailyDigest.objects.published(), date=day)
-    response = HttpResponse(report_markdown(digest), content_type="text/markdown; charset=utf-8")
-    response["Content-Disposition"] = content_disposition_header(True, report_name(day))
-    return response
-
-
-def chart_download(request, day):
-    """The chart image, revalidated by its key: a changed chart is a new ETag."""
-    digest = get_object_or_404(DailyDigest.objects.published().only("date", "chart"), date=day)
-    etag = quote_etag(chart_image.chart_key(digest.chart))
-    response = get_conditional_response(request, etag=etag)
-    if response is None:
-        response = FileResponse(
-            chart_image.cached_png(digest).open("rb"),
-            content_type="image/png",
-            filename=image_name(day),
-        )
-    response["ETag"] = etag
-    patch_cache_control(response, public=True, max_age=3600)
-    return response
