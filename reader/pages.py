@@ -2,7 +2,6 @@
 
 import calendar
 import datetime
-import re
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -16,12 +15,11 @@ from digest.models import DailyDigest
 from papers.models import Category, Paper
 from reader.markdown import summary_html
 from summaries.models import CategorySummary
-from summaries.report import SECTION_TITLES, Report
+from summaries.report import SECTION_TITLES, Report, split_citation
 
 RECENT_DAYS = 10  # days listed on a category page
 TREND_WEEKS = 26  # weeks in a category's trend chart
 CATEGORY_PAPERS = 3  # featured papers shown per day on a category page
-_TRAILING_REFS = re.compile(r"\s*\[([^\[\]]+)\]$")  # "… [2411.07975, 2411.08034]"
 # Column heads of the archive's calendars, Sunday first.
 WEEKDAYS = [
     pgettext_lazy("calendar", "Sun"),
@@ -163,11 +161,9 @@ def _cited(lines, by_ref: dict) -> list[dict]:
     """Lines that end with "[ref, ref]" lose that ending and link the papers instead."""
     items = []
     for line in lines:
-        match = _TRAILING_REFS.search(line)
-        refs = match.group(1).split(", ") if match else []
+        text, refs = split_citation(line)
         papers = [by_ref[ref] for ref in refs if ref in by_ref]
-        text = line[: match.start()] if papers else line
-        items.append({"text": text, "papers": papers})
+        items.append({"text": text if papers else line, "papers": papers})
     return items
 
 

@@ -7,7 +7,8 @@ and outlook, in Korean by default.
 import re
 from dataclasses import dataclass
 
-_TRAILING_REFS = re.compile(r" \[([^\[\]]+)\]$")
+# A line that cites papers ends with their refs: "… [2411.07975, 2411.08034]".
+_CITATION = re.compile(r"\s*\[([^\[\]]+)\]\s*$")
 _HEADING = re.compile(r"^\d\. \*\*(.+):\*\*$")
 
 SECTIONS = ("themes", "trends", "findings", "impact", "outlook")
@@ -87,9 +88,16 @@ class Report:
         so that every paper the text points to can be linked."""
         refs = {ref for finding in self.findings for ref in finding.refs}
         for line in (*self.impact, *self.outlook):
-            if match := _TRAILING_REFS.search(line):
-                refs.update(match.group(1).split(", "))
+            refs.update(split_citation(line)[1])
         return refs
+
+
+def split_citation(line: str) -> tuple[str, list[str]]:
+    """A line's text and the refs its "[ref, ref]" ending cites; (line, []) without one."""
+    match = _CITATION.search(line)
+    if not match:
+        return line, []
+    return line[: match.start()], [ref.strip() for ref in match.group(1).split(",")]
 
 
 def render_markdown(report: Report, language: str) -> str:
@@ -136,10 +144,10 @@ def parse_markdown(text: str, language: str) -> Report:
         raise ValueError(f"empty sections: {', '.join(empty)}")
     findings = []
     for item in sections.pop("findings"):
-        match = _TRAILING_REFS.search(item)
-        if not match:
+        text, refs = split_citation(item)
+        if not refs:
             raise ValueError(f"finding {item[:40]!r}... must end with the papers it cites, [id]")
-        findings.append(Finding(item[: match.start()], tuple(match.group(1).split(", "))))
+        findings.append(Finding(text, tuple(refs)))
     return Report(
         **{key: tuple(items) for key, items in sections.items()},
         findings=tuple(findings),

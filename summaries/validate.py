@@ -10,7 +10,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from common.text import HANGUL
-from summaries.report import SECTIONS
+from summaries.report import SECTIONS, split_citation
 
 # Letters of these scripts belong in our reports: Hangul, Latin (English terms), Greek (math).
 _ALLOWED_SCRIPTS = {"HANGUL", "LATIN", "GREEK"}
@@ -36,7 +36,6 @@ _LOANWORDS = {"naïve", "naïvely", "café", "résumé", "cliché", "façade", "
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _ENGLISH_SENTENCE_WORDS = 6  # a Korean item may hold English terms, not English sentences
 _ID_LIKE = re.compile(r"\b\d{4}\.\d{4,5}\b")
-_TRAILING_REFS = re.compile(r"\[([^\[\]]+)\]\s*$")
 
 
 def foreign_script(text: str) -> list[str]:
@@ -94,8 +93,7 @@ def _text_and_refs(section: str, item) -> tuple[str | None, list[str]]:
         return item["text"], refs
     if not isinstance(item, str):
         return None, []
-    match = _TRAILING_REFS.search(item)
-    return item, [ref.strip() for ref in match.group(1).split(",")] if match else []
+    return item, split_citation(item)[1]
 
 
 def _language_problems(text: str, language: str) -> list[str]:
