@@ -12,8 +12,8 @@ from PIL import Image
 
 from digest import chart_image, pipeline
 from digest.export import report_markdown, source_link
-from digest.importer import parse_report
 from digest.models import DailyDigest
+from digest.report_format import parse_report
 from papers.models import Paper
 from tests.conftest import DEMO_DAY, FIXTURES, REFERENCE_DAY
 

@@ -9,8 +9,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from digest import pipeline
-from digest.importer import parse_report, read_report
 from digest.models import DailyDigest
+from digest.report_format import parse_report, read_report
 from papers.models import Category, Paper
 from summaries.models import CategorySummary
 from tests.conftest import FIXTURES, REFERENCE_DAY

@@ -19,7 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from digest import export, importer
+from digest import export, importer, report_format, report_labels
 from digest.models import DailyDigest
 from papers.models import Category
 from papers.sources import SourceError, http_backoff
@@ -216,7 +216,7 @@ def reports(draw, categories):
     numbers = iter(draw(st.lists(st.integers(10000, 99999), min_size=12, max_size=12, unique=True)))
     sections = []
     for category in chosen:
-        plain = line.filter(lambda s: s not in (importer.SUMMARY, importer.SOURCES))
+        plain = line.filter(lambda s: s not in (report_format.SUMMARY, report_format.SOURCES))
         body = draw(st.lists(plain, min_size=1).map("\n".join).filter(str.strip))
         sources = []
         for _ in range(draw(st.integers(1, 4))):
@@ -258,8 +258,8 @@ STAND_INS = [SimpleNamespace(emoji="ðŸ¤–", name="LLM"), SimpleNamespace(emoji="ð
 @given(st.one_of(damaged(reports(STAND_INS).map(lambda r: r[1])), text.map(lambda t: "\x00" + t)))
 def test_any_report_text_is_parsed_or_refused_naming_its_line(report):
     try:
-        parsed = importer.parse_report(report, "r.md")
-    except importer.ReportError as exc:
+        parsed = report_format.parse_report(report, "r.md")
+    except report_format.ReportError as exc:
         assert re.match(r"r\.md line \d+: ", str(exc))
         event("refused")
         return
@@ -279,8 +279,8 @@ def test_a_report_imported_then_exported_gives_back_its_bytes():
     def round_trip(generated):
         day, text = generated
         with transaction.atomic():  # each example on a clean slate
-            report = importer.parse_report(text, export.report_name(day))
-            importer.import_report(report, importer.CategoryMap())
+            report = report_format.parse_report(text, export.report_name(day))
+            importer.import_report(report, report_labels.CategoryMap())
             assert export.report_markdown(DailyDigest.objects.get(date=day)) == text
             transaction.set_rollback(True)
 

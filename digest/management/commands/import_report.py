@@ -5,7 +5,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from digest.importer import CategoryMap, ReportError, import_report, read_report
+from digest.importer import import_report
+from digest.report_format import ReportError, read_report
+from digest.report_labels import CategoryMap
 
 
 class Command(BaseCommand):
