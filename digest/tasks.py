@@ -34,8 +34,9 @@ class BrokerUnavailable(runs.PipelineError):
     """The task queue cannot be reached; nothing was queued."""
 
 
-@shared_task(bind=True, max_retries=RETRIES)
-def run_stage(self, day: str, stage: str, force: bool = False) -> dict | None:
+# The task keeps its name ("digest.tasks.run_stage"): queued messages and beat rows name it.
+@shared_task(bind=True, max_retries=RETRIES, name="digest.tasks.run_stage")
+def run_stage_task(self, day: str, stage: str, force: bool = False) -> dict | None:
     # Every stage is idempotent, so a task redelivered after a worker dies may simply run again.
     with _stage_outcome(self, day, stage):
         return pipeline.run_stage(datetime.date.fromisoformat(day), stage, resume=not force)
@@ -99,7 +100,7 @@ def build_chain(day: str, first: str | None = None, force: bool = False):
 def _stage_task(day: str, stage: str, force: bool):
     if stage == SUMMARISE:
         return summarise_stage.si(day, force=force)
-    return run_stage.si(day, stage, force=force)
+    return run_stage_task.si(day, stage, force=force)
 
 
 def trigger(day: datetime.date, first: str | None = None, force: bool = False):

@@ -13,17 +13,17 @@ DAY = REFERENCE_DAY.isoformat()
 
 @pytest.mark.django_db
 def test_stage_task_runs_the_stage_as_a_plain_function():
-    counts = tasks.run_stage(DAY, "ingest")
+    counts = tasks.run_stage_task(DAY, "ingest")
     assert counts["created"] == 12
     assert DailyDigest.objects.get().status == "ingested"
 
 
 @pytest.mark.django_db
 def test_a_stage_done_already_is_skipped_unless_forced():
-    first = tasks.run_stage(DAY, "ingest")
-    assert tasks.run_stage(DAY, "ingest") is None
+    first = tasks.run_stage_task(DAY, "ingest")
+    assert tasks.run_stage_task(DAY, "ingest") is None
     assert PipelineRun.objects.count() == 1  # the skip leaves no row behind
-    assert tasks.run_stage(DAY, "ingest", force=True) == first | {"created": 0, "unchanged": 12}
+    assert tasks.run_stage_task(DAY, "ingest", force=True) == first | {"created": 0, "unchanged": 12}
     assert PipelineRun.objects.filter(status="succeeded").count() == 2
 
 
@@ -31,17 +31,17 @@ def test_a_stage_done_already_is_skipped_unless_forced():
 def test_a_stage_claimed_by_another_run_stops_this_chain_quietly():
     PipelineRun.objects.create(date=REFERENCE_DAY, stage="ingest")
     with pytest.raises(Ignore):
-        tasks.run_stage(DAY, "ingest")
+        tasks.run_stage_task(DAY, "ingest")
     assert PipelineRun.objects.get().status == "running"  # the holder's claim is untouched
 
 
 def test_build_chain_runs_the_four_stages_in_order():
     signature = tasks.build_chain(DAY)
     assert [(t.task, t.args, t.kwargs) for t in signature.tasks] == [
-        ("digest.tasks.run_stage", (DAY, "ingest"), {"force": False}),
-        ("digest.tasks.run_stage", (DAY, "classify"), {"force": False}),
+        ("digest.tasks.run_stage_task", (DAY, "ingest"), {"force": False}),
+        ("digest.tasks.run_stage_task", (DAY, "classify"), {"force": False}),
         ("digest.tasks.summarise_stage", (DAY,), {"force": False}),
-        ("digest.tasks.run_stage", (DAY, "publish"), {"force": False}),
+        ("digest.tasks.run_stage_task", (DAY, "publish"), {"force": False}),
     ]
     assert all(t.immutable for t in signature.tasks)
 
@@ -50,7 +50,7 @@ def test_a_rerun_forces_its_first_stage_and_resumes_the_rest():
     signature = tasks.build_chain(DAY, first="summarise", force=True)
     assert [(t.task, t.kwargs) for t in signature.tasks] == [
         ("digest.tasks.summarise_stage", {"force": True}),
-        ("digest.tasks.run_stage", {"force": False}),
+        ("digest.tasks.run_stage_task", {"force": False}),
     ]
 
 
@@ -61,6 +61,6 @@ def test_an_unknown_stage_is_refused():
 
 @pytest.mark.django_db
 def test_a_permanent_failure_is_not_retried(data_dir):
-    result = tasks.run_stage.apply(args=("2024-11-15", "ingest"))
+    result = tasks.run_stage_task.apply(args=("2024-11-15", "ingest"))
     assert result.state == "FAILURE"
     assert PipelineRun.objects.get().status == "failed"

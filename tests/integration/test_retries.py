@@ -37,7 +37,7 @@ def test_a_transient_failure_is_retried_a_bounded_number_of_times(settings):
     passes, so every attempt is recorded and retried, a bounded number of times."""
     pipeline.run_stage(REFERENCE_DAY, "ingest")
     with papers_locked_elsewhere(settings):
-        result = tasks.run_stage.apply(args=(DAY, "classify"))
+        result = tasks.run_stage_task.apply(args=(DAY, "classify"))
     # Run eagerly, the retries follow at once: the first try and RETRIES more, then it fails.
     assert result.state == "FAILURE" and "lock timeout" in str(result.result)
     attempts = PipelineRun.objects.filter(stage="classify")
@@ -45,7 +45,7 @@ def test_a_transient_failure_is_retried_a_bounded_number_of_times(settings):
     assert all(run.status == "failed" and "lock timeout" in run.error for run in attempts)
     # What ingest stored stays, and the next run continues from the failed stage.
     assert runs.next_stage(REFERENCE_DAY) == "classify"
-    assert tasks.run_stage(DAY, "classify")["classified"] == 12
+    assert tasks.run_stage_task(DAY, "classify")["classified"] == 12
 
 
 def test_an_error_that_may_pass_stops_the_backfill(make_day, settings):

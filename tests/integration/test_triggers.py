@@ -17,10 +17,10 @@ RUNS = "/admin/digest/pipelinerun/"
 
 def chain(day: datetime.date, first: str = "ingest", force: bool = False) -> list[tuple]:
     steps = [
-        ("digest.tasks.run_stage", (day.isoformat(), "ingest")),
-        ("digest.tasks.run_stage", (day.isoformat(), "classify")),
+        ("digest.tasks.run_stage_task", (day.isoformat(), "ingest")),
+        ("digest.tasks.run_stage_task", (day.isoformat(), "classify")),
         ("digest.tasks.summarise_stage", (day.isoformat(),)),
-        ("digest.tasks.run_stage", (day.isoformat(), "publish")),
+        ("digest.tasks.run_stage_task", (day.isoformat(), "publish")),
     ]
     steps = steps[["ingest", "classify", "summarise", "publish"].index(first) :]
     return [(task, args, {"force": force and n == 0}) for n, (task, args) in enumerate(steps)]
@@ -56,7 +56,7 @@ def test_the_daily_entry_queues_the_announcement_just_published(broker):
 
 def test_the_retry_pass_resumes_each_unfinished_day_from_where_it_stopped(make_day, broker):
     make_day(5, day=DEMO_DAY)
-    tasks.run_stage(DEMO_DAY.isoformat(), "ingest")
+    tasks.run_stage_task(DEMO_DAY.isoformat(), "ingest")
     # Tuesday 23:30 in New York: Wednesday 2025-05-28 is announced and nothing of it is built.
     with time_machine.travel(datetime.datetime(2025, 5, 28, 3, 30, tzinfo=datetime.UTC)):
         resumed = tasks.resume_recent_days()

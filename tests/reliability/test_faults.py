@@ -97,8 +97,8 @@ def test_redis_restarted_while_a_stage_runs_and_the_day_completes_once(
     assert sorted(runs.values_list("stage", "status")) == sorted(
         (stage, "succeeded") for stage in STAGES
     )
-    assert unacknowledged(broker) == [("digest.tasks.run_stage", repr([DAY, "classify"]))]
-    assert tasks.run_stage.apply(args=(DAY, "classify")).result is None  # done already
+    assert unacknowledged(broker) == [("digest.tasks.run_stage_task", repr([DAY, "classify"]))]
+    assert tasks.run_stage_task.apply(args=(DAY, "classify")).result is None  # done already
     assert runs.count() == len(STAGES)
 
 
@@ -160,7 +160,7 @@ def test_a_database_connection_dropped_mid_transaction_rolls_back_and_the_retry_
     )
     dropper.start()
     ready.wait(30)
-    result = tasks.run_stage.apply(args=(DAY, stage))
+    result = tasks.run_stage_task.apply(args=(DAY, stage))
     dropper.join(60)
 
     assert outcome == [True], "the stage's connection was not terminated mid-transaction"
@@ -210,7 +210,7 @@ def test_an_arxiv_error_storm_fails_the_day_clearly_and_a_later_run_completes_it
     for n in range(tries):
         wire.arxiv.reply("api", **ARXIV_STORM[n % len(ARXIV_STORM)])
 
-    result = tasks.run_stage.apply(args=(ARXIV_DAY.isoformat(), "ingest"))
+    result = tasks.run_stage_task.apply(args=(ARXIV_DAY.isoformat(), "ingest"))
     assert result.failed() and isinstance(result.result, IncompleteDay) and result.result.retryable
     assert "incomplete: 100 of 144 listed papers stored" in str(result.result)
     assert len(wire.arxiv.requests_to("api")) == 1 + tries
@@ -224,7 +224,7 @@ def test_an_arxiv_error_storm_fails_the_day_clearly_and_a_later_run_completes_it
     assert digest.papers.count() == Paper.objects.count() == 100
     assert_no_duplicates()
 
-    again = tasks.run_stage.apply(args=(ARXIV_DAY.isoformat(), "ingest"))
+    again = tasks.run_stage_task.apply(args=(ARXIV_DAY.isoformat(), "ingest"))
     assert again.successful() and again.result["complete"]
     assert (again.result["created"], again.result["stored"]) == (44, 144)
     assert len(wire.arxiv.requests_to("api")) == 1 + tries + 1
