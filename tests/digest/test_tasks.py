@@ -38,10 +38,10 @@ def test_a_stage_claimed_by_another_run_stops_this_chain_quietly():
 def test_build_chain_runs_the_four_stages_in_order():
     signature = tasks.build_chain(DAY)
     assert [(t.task, t.args, t.kwargs) for t in signature.tasks] == [
-        ("digest.tasks.run_stage_task", (DAY, "ingest"), {"force": False}),
-        ("digest.tasks.run_stage_task", (DAY, "classify"), {"force": False}),
+        ("digest.tasks.run_stage", (DAY, "ingest"), {"force": False}),
+        ("digest.tasks.run_stage", (DAY, "classify"), {"force": False}),
         ("digest.tasks.summarise_stage", (DAY,), {"force": False}),
-        ("digest.tasks.run_stage_task", (DAY, "publish"), {"force": False}),
+        ("digest.tasks.run_stage", (DAY, "publish"), {"force": False}),
     ]
     assert all(t.immutable for t in signature.tasks)
 
@@ -50,7 +50,7 @@ def test_a_rerun_forces_its_first_stage_and_resumes_the_rest():
     signature = tasks.build_chain(DAY, first="summarise", force=True)
     assert [(t.task, t.kwargs) for t in signature.tasks] == [
         ("digest.tasks.summarise_stage", {"force": True}),
-        ("digest.tasks.run_stage_task", {"force": False}),
+        ("digest.tasks.run_stage", {"force": False}),
     ]
 
 

@@ -17,10 +17,10 @@ RUNS = "/admin/digest/pipelinerun/"
 
 def chain(day: datetime.date, first: str = "ingest", force: bool = False) -> list[tuple]:
     steps = [
-        ("digest.tasks.run_stage_task", (day.isoformat(), "ingest")),
-        ("digest.tasks.run_stage_task", (day.isoformat(), "classify")),
+        ("digest.tasks.run_stage", (day.isoformat(), "ingest")),
+        ("digest.tasks.run_stage", (day.isoformat(), "classify")),
         ("digest.tasks.summarise_stage", (day.isoformat(),)),
-        ("digest.tasks.run_stage_task", (day.isoformat(), "publish")),
+        ("digest.tasks.run_stage", (day.isoformat(), "publish")),
     ]
     steps = steps[["ingest", "classify", "summarise", "publish"].index(first) :]
     return [(task, args, {"force": force and n == 0}) for n, (task, args) in enumerate(steps)]

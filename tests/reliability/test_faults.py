@@ -97,7 +97,7 @@ def test_redis_restarted_while_a_stage_runs_and_the_day_completes_once(
     assert sorted(runs.values_list("stage", "status")) == sorted(
         (stage, "succeeded") for stage in STAGES
     )
-    assert unacknowledged(broker) == [("digest.tasks.run_stage_task", repr([DAY, "classify"]))]
+    assert unacknowledged(broker) == [("digest.tasks.run_stage", repr([DAY, "classify"]))]
     assert tasks.run_stage_task.apply(args=(DAY, "classify")).result is None  # done already
     assert runs.count() == len(STAGES)
 
