@@ -54,6 +54,11 @@ def test_the_reference_reports_sample_complexity_renders_as_mathml():
         (r"$\Omega$", '<mi mathvariant="normal">Ω</mi>'),
         (r"$$x = 1$$", '<math display="block">'),
         (r"\(a<b\)", "<mi>a</mi><mo>&lt;</mo><mi>b</mi>"),
+        # Found unhandled by the measurement in docs/math-and-markdown.md:
+        (r"$\href{https://x.org}{here}$", "<mrow><mi>h</mi><mi>e</mi><mi>r</mi><mi>e</mi></mrow>"),
+        (r"$\unicode{x2013}$", "<mi>–</mi>"),
+        (r"$^\circledR$", "<mi>®</mi>"),
+        (r"${\bf x} y$", "<mrow><mi>𝐱</mi></mrow><mi>y</mi>"),
     ],
 )
 def test_common_arxiv_notation(tex, expected):
@@ -69,6 +74,7 @@ def test_common_arxiv_notation(tex, expected):
         "50$ and 60$",
         r"unbalanced $a}$ brace",
         r"$\begin{unknownenv}x\end{unknownenv}$",
+        r"$\unicode{x0}$",
         "no math at all",
     ],
 )

@@ -261,39 +261,3 @@ SPAN_PIECES = st.sampled_from(["$", "$$", "\\(", "\\)", "\\[", "\\]", "\\", "a",
 @given(st.lists(SPAN_PIECES, max_size=40).map("".join))
 def test_spans_are_the_original_regexs(text):
     assert texmath.spans(text) == [m.span() for m in ORIGINAL_SPANS.finditer(text)]
-
-
-@pytest.mark.parametrize(
-    ("tex", "expected"),
-    [
-        (r"$R^2$", "<msup><mi>R</mi><mn>2</mn></msup>"),
-        (r"$W_{\text{king}}$", "<msub><mi>W</mi><mrow><mtext>king</mtext></mrow></msub>"),
-        (r"$93.05\%$", "<mn>93.05</mn><mi>%</mi>"),
-        (r"$\textbf{STRICT}$", '<mtext class="bf">STRICT</mtext>'),
-        (r"$\mathbb{R}^n$", "<msup><mrow><mi>ℝ</mi></mrow><mi>n</mi></msup>"),
-        (r"$\sqrt[3]{x}$", "<mroot><mrow><mi>x</mi></mrow><mrow><mn>3</mn></mrow></mroot>"),
-        (r"$\frac12$", "<mfrac><mn>1</mn><mn>2</mn></mfrac>"),
-        (r"$\log M(i,j)$", "<mi>log</mi><mo>\u2061</mo><mi>M</mi>"),
-        (r"$$x = 1$$", '<math display="block">'),
-        (r"\(a<b\)", "<mi>a</mi><mo>&lt;</mo><mi>b</mi>"),
-        (r"$\foo{x}$", "<mtext>\\foo</mtext>"),  # unknown commands still show their source
-        # Added from the measurement (docs/math-comparison.md):
-        (r"$\href{https://x.org}{here}$", "<mrow><mi>h</mi><mi>e</mi><mi>r</mi><mi>e</mi></mrow>"),
-        (r"$\unicode{x2013}$", "<mi>–</mi>"),
-        (r"$^\circledR$", "<mi>®</mi>"),
-        (r"${\bf x} y$", "<mrow><mi>𝐱</mi></mrow><mi>y</mi>"),
-    ],
-)
-def test_common_arxiv_notation(tex, expected):
-    assert expected in texmath.render(tex)
-
-
-@pytest.mark.parametrize(
-    "text",
-    ["It costs $5 and $10 a month.", "a $ b", "price $ 5$", "50$ and 60$",
-     r"unbalanced $a}$ brace", r"$\begin{unknownenv}x\end{unknownenv}$", r"$\unicode{x0}$"],
-)  # fmt: skip
-def test_text_that_is_not_math_stays_text(text):
-    html = texmath.render(text)
-    assert "<math" not in html
-    assert html == text.replace("<", "&lt;").replace(">", "&gt;")
