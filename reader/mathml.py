@@ -6,6 +6,10 @@ operators, accents, fonts, \\text, \\left/\\right, matrices): every text node it
 escaped and every tag comes from this module, so its output is safe to mark safe. Anything
 it cannot parse is shown as the original, escaped source.
 
+One module, though long: it is one concern, a tokenizer, a parser and the tables of TeX
+commands it knows, which only make sense together (docs/math-and-markdown.md says why it is
+ours rather than latex2mathml).
+
 Hardened (issue 13): titles and abstracts are untrusted input that is rendered on every page
 view, so every path has a bound and no input can raise or take long:
 
