@@ -66,7 +66,6 @@ SEARCHES = [
     "hallucination OR jailbreak",
 ]
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
-TARGETS = {"day_uncached_p99_ms": 100, "day_cached_throughput_ratio": 0.5, "search_p99_ms": 150}
 
 
 def minimal(request):
@@ -111,7 +110,7 @@ def application():
     if os.environ.get("BENCH_GC_FREEZE") == "1":
         get_resolver().url_patterns  # noqa: B018 - imports the views
         for name in ("day", "category", "archive", "paper", "search"):
-            get_template(f"digest/{name}.html")
+            get_template(f"reader/{name}.html")
         for language, _ in settings.LANGUAGES:
             translation.activate(language)
         translation.deactivate()
@@ -471,13 +470,7 @@ def report(results: dict, data: dict, args) -> None:
             figures[f"{name}_p50_ratio"] = round(r["p50_ms"] / r["floor_p50_ms"], 2)
             figures[f"{name}_p99_ratio"] = round(r["p99_ms"] / r["floor_p99_ms"], 2)
     errors = sum(r["errors"] for r in results.values())
-    met = (
-        figures["day_uncached_p99_ms"] < TARGETS["day_uncached_p99_ms"]
-        and figures["day_cached_throughput_ratio"] >= TARGETS["day_cached_throughput_ratio"]
-        and figures["search_p99_ms"] < TARGETS["search_p99_ms"]
-        and not errors
-    )
-    figures["targets_met"] = "yes" if met else "no"
+    # The targets are judged by bench/run_all.py (bench/targets.py), not here.
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
     if errors:
         raise SystemExit(f"{errors} requests failed")

@@ -5,8 +5,9 @@ import textwrap
 
 import pytest
 
-from bench import run_all
-from bench.run_all import Row, Run, Script, Target
+from bench import run_all, targets
+from bench.run_all import Run, Script
+from bench.targets import Row, Target
 
 
 def test_the_last_line_is_read_as_numbers_and_words():
@@ -158,7 +159,7 @@ def test_the_report_shows_met_targets_and_a_failed_script_with_its_stderr():
 
 def test_every_row_belongs_to_a_script_that_is_run_and_targets_name_their_figure():
     names = {script.name for script in run_all.SCRIPTS}
-    for row in run_all.ROWS:
+    for row in targets.ROWS:
         assert row.script in names
         if row.target:
             assert row.key and "{" + row.key in row.measured
