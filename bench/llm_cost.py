@@ -8,6 +8,11 @@ a token, other text at 3.26, from published Claude counts scaled to the newer to
 category reports (their mean length) plus the JSON keys; thinking tokens are not counted.
 Prices are settings.ANTHROPIC_PRICES for ANTHROPIC_SUMMARY_MODEL.
 
+The papers' one-line TL;DRs (summaries/briefs.py) are costed the same way for a 1,500-paper day
+(the bundled day's papers, repeated): the exact requests, ANTHROPIC_BRIEF_CHUNK papers each, for
+ANTHROPIC_BRIEF_MODEL; each TL;DR's output counted at the 120 characters the prompt allows (an
+upper bound).
+
 Run: DEBUG=1 uv run python bench/llm_cost.py
 """
 
@@ -32,7 +37,7 @@ from django.conf import settings  # noqa: E402
 
 from llm.client import Usage  # noqa: E402
 from papers.classifiers.rules import classify  # noqa: E402
-from summaries import prompts  # noqa: E402
+from summaries import briefs, prompts  # noqa: E402
 from summaries.report import SummaryInput  # noqa: E402
 from summaries.selection import select_featured  # noqa: E402
 
@@ -40,6 +45,7 @@ DAY = REPO / "data" / "days" / "2025-05-27" / "arxiv.jsonl"
 REPORTS = REPO / "tests" / "fixtures" / "anthropic" / "reference_reports"
 TAXONOMY = importlib.import_module("papers.migrations.0002_default_taxonomy").TAXONOMY
 LANGUAGE = "ko"
+BRIEF_DAY = 1500  # papers of a big day, for the TL;DRs
 
 
 def categories() -> dict[str, list[SummaryInput]]:
@@ -60,6 +66,55 @@ def reference_output_tokens() -> int:
         summaries += re.findall(r"\*\*요약:\*\*(.*?)\*\*출처:\*\*", text, flags=re.DOTALL)
     keys = prompts.estimate_tokens(json.dumps({"themes": [], "findings": [{"refs": []}]}))
     return round(statistics.mean(map(prompts.estimate_tokens, summaries))) + keys
+
+
+class _Paper:
+    def __init__(self, row: dict):
+        self.ref, self.title, self.abstract = row["arxiv_id"], row["title"], row["abstract"]
+
+
+def brief_costs() -> dict:
+    """Tokens and cost of the TL;DRs of a 1,500-paper day, in Korean."""
+    with open(DAY, encoding="utf-8") as lines:
+        rows = [json.loads(line) for line in lines]
+    papers = [_Paper(rows[i % len(rows)]) for i in range(BRIEF_DAY)]
+    model = settings.ANTHROPIC_BRIEF_MODEL
+    size = settings.ANTHROPIC_BRIEF_CHUNK
+    system = prompts.estimate_tokens(briefs.system_prompt(LANGUAGE))
+    schema = prompts.estimate_tokens(json.dumps(briefs.SCHEMA))
+    # A TL;DR as long as the prompt allows: the example sentence's mix of Hangul and Latin.
+    example = briefs._EXAMPLES[LANGUAGE]
+    longest = (example * 2)[: briefs.ASK_CHARS[LANGUAGE]]
+    plain, cached = Usage(), Usage()
+    chunks = [papers[start : start + size] for start in range(0, len(papers), size)]
+    for index, chunk in enumerate(chunks):
+        user = prompts.estimate_tokens(briefs.user_message(chunk))
+        reply = {"briefs": [{"id": paper.ref, "tldr": longest} for paper in chunk]}
+        output = prompts.estimate_tokens(json.dumps(reply, ensure_ascii=False))
+        plain += Usage(input_tokens=system + schema + user, output_tokens=output)
+        cache = {"cache_creation_input_tokens" if index == 0 else "cache_read_input_tokens": system}
+        cached += Usage(input_tokens=schema + user, output_tokens=output, **cache)
+    costs = {
+        "plain": plain.cost(model),
+        "cached": cached.cost(model),
+        "batched": plain.cost(model, batch=True),
+        "batched_cached": cached.cost(model, batch=True),
+    }
+    print(
+        f"\nTL;DRs of a {BRIEF_DAY:,}-paper day, {model}, {size} papers a request: "
+        f"{len(chunks)} requests, system prompt {system:,} tokens, input "
+        f"{plain.input_tokens:,} tokens, output {plain.output_tokens:,} tokens"
+    )
+    for name, cost in costs.items():
+        print(f"  {name:<15} ${cost:.4f} per day")
+    return {
+        "brief_papers": BRIEF_DAY,
+        "brief_requests": len(chunks),
+        "brief_system_tokens": system,
+        "brief_input_tokens": plain.input_tokens,
+        "brief_output_tokens": plain.output_tokens,
+        **{f"brief_cost_{name}_usd": round(float(cost), 4) for name, cost in costs.items()},
+    }
 
 
 def main() -> None:
@@ -103,11 +158,14 @@ def main() -> None:
     )
     for name, cost in costs.items():
         print(f"  {name:<15} ${cost:.4f} per day")
+    tldr = brief_costs()
     print(
         f"papers={papers} categories={len(groups)} requests={len(groups)} "
         f"input_tokens={inputs} output_tokens={plain.output_tokens} "
         f"all_abstracts_input_tokens={everything} "
         + " ".join(f"cost_{name}_usd={cost:.4f}" for name, cost in costs.items())
+        + " "
+        + " ".join(f"{key}={value}" for key, value in tldr.items())
     )
 
 

@@ -205,6 +205,11 @@ ANTHROPIC_BATCH_POLL = envint("ANTHROPIC_BATCH_POLL", 30)  # seconds between sta
 # How long the summarise stage waits for a batch before it cancels it and falls back offline;
 # it must stay under the stage timeout.
 ANTHROPIC_BATCH_WAIT = envint("ANTHROPIC_BATCH_WAIT", 20 * 60)
+# The papers' one-line TL;DRs (summaries/briefs.py): a small model, this many papers a request.
+ANTHROPIC_BRIEF_MODEL = os.environ.get("ANTHROPIC_BRIEF_MODEL", "claude-haiku-5-5")
+ANTHROPIC_BRIEF_CHUNK = envint("ANTHROPIC_BRIEF_CHUNK", 25)
+if ANTHROPIC_BRIEF_CHUNK < 1:
+    raise ImproperlyConfigured("ANTHROPIC_BRIEF_CHUNK must be at least 1.")
 
 # The digest: where bundled real days live, the summaries' default language, how many papers
 # each category summary features, and how long a pipeline stage may hold its claim.

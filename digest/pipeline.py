@@ -16,7 +16,10 @@ from digest.models import DailyDigest
 from digest.runs import PipelineError, Stage, execute, start
 from papers.assignment import assign_categories
 from papers.models import Category, Paper
+from summaries.briefs import write_briefs
 from summaries.services import summarise_digest
+
+BRIEF_FIELDS = ("arxiv_id", "abs_url", "version", "title", "abstract")  # what a TL;DR reads
 
 
 def ingest(day: datetime.date, **options) -> dict:
@@ -35,6 +38,7 @@ def classify(day: datetime.date) -> dict:
 def summarise(day: datetime.date) -> dict:
     digest = _digest(day, after=Stage.CLASSIFY)
     counts = summarise_digest(digest)
+    counts |= write_briefs(digest.papers.only(*BRIEF_FIELDS))  # every paper's one-line TL;DR
     _advance(digest, DailyDigest.Status.SUMMARISED)
     return counts
 
@@ -70,6 +74,7 @@ def finish_summarise(day: datetime.date, shares: list[dict]) -> dict:
         for key, value in share.items():  # numbers add up; anything else is the same each time
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
             counts[key] = counts.get(key, 0) + value if numeric else value
+    counts |= write_briefs(digest.papers.only(*BRIEF_FIELDS))  # every paper's TL;DR, once
     _advance(digest, DailyDigest.Status.SUMMARISED)
     return counts
 

@@ -5,7 +5,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, Sum
 from django.utils import timezone
 
-from summaries.models import CategorySummary
+from summaries import briefs
+from summaries.models import CategorySummary, PaperBrief
 from summaries.report import parse_markdown, render_markdown
 from summaries.signals import regeneration_requested
 
@@ -140,3 +141,67 @@ class CategorySummaryAdmin(admin.ModelAdmin):
                 .order_by("-digest__date")[:14]
             )
         return response
+
+
+class PaperBriefForm(forms.ModelForm):
+    """The editor corrects the text: in the TL;DR's language, without foreign script, short."""
+
+    class Meta:
+        model = PaperBrief
+        fields = ["text", "locked"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 3, "cols": 80})}
+
+    def clean_text(self):
+        text = " ".join(self.cleaned_data["text"].split())
+        if "text" not in self.changed_data:
+            return text
+        # Numbers are the editor's call: they may have read the paper, not only its abstract.
+        problems = [
+            problem
+            for problem in briefs.complaints(text, text, self.instance.language)
+            if not problem.startswith("has numbers")
+        ]
+        if problems:
+            raise forms.ValidationError(f"The TL;DR {'; '.join(problems)}.")
+        return text
+
+
+@admin.register(PaperBrief)
+class PaperBriefAdmin(admin.ModelAdmin):
+    form = PaperBriefForm
+    list_display = ["paper", "language", "text", "source", "locked", "needs_retry", "updated_at"]
+    list_filter = ["language", "source", "locked", "needs_retry"]
+    list_select_related = ["paper"]
+    search_fields = ["text", "paper__arxiv_id", "paper__title"]
+    readonly_fields = [
+        "paper",
+        "language",
+        "source",
+        "generator",
+        "needs_retry",
+        "retry_reason",
+        "edited_at",
+        "input_key",
+        "cost_usd",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["unlock"]
+
+    def has_add_permission(self, request):
+        return False  # TL;DRs are written by the pipeline
+
+    def save_model(self, request, obj, form, change):
+        if "text" in form.changed_data:
+            # An editor's text wins over every automated run until someone unlocks it.
+            obj.source, obj.locked, obj.edited_at = PaperBrief.Source.EDITOR, True, timezone.now()
+            obj.needs_retry, obj.retry_reason = False, ""
+        super().save_model(request, obj, form, change)
+
+    @admin.action(
+        description="Unlock selected TL;DRs (the next run rewrites them)", permissions=["change"]
+    )
+    def unlock(self, request, queryset):
+        # The key no longer matches anything, so the next summarise run writes them again.
+        count = queryset.update(locked=False, input_key="")
+        self.message_user(request, f"Unlocked {count} TL;DRs.")

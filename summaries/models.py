@@ -81,3 +81,69 @@ class CategorySummary(models.Model):
 
     def __str__(self):
         return f"{self.digest.date.isoformat()} {self.category.slug} [{self.language}]"
+
+
+class PaperBriefQuerySet(models.QuerySet):
+    def shown(self):
+        """Briefs a reader may see: with text (one left empty waits for the retry pass)."""
+        return self.exclude(text="")
+
+
+class PaperBrief(models.Model):
+    """A paper's one-line TL;DR in one language: what it does and its main result.
+
+    Written by Claude when there is a key, else extracted from the abstract (and labelled so);
+    an editor's correction locks it. `input_key` hashes everything the text depends on, so an
+    unchanged paper is never sent twice and a changed abstract is written again.
+    """
+
+    class Source(models.TextChoices):
+        CLAUDE = "claude", "Claude"
+        EXTRACT = "extract", "Extracted from the abstract"
+        EDITOR = "editor", "Editor"
+
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="briefs")
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES)
+    text = models.TextField(blank=True, help_text="Empty while it waits for the retry pass.")
+    source = models.CharField(max_length=8, choices=Source.choices)
+    generator = models.CharField(max_length=100, help_text='"extract" or the model that wrote it.')
+    input_key = models.CharField(
+        max_length=64, help_text="Hash of everything the text depends on; equal key, no rewrite."
+    )
+    cost_usd = models.DecimalField(
+        "cost (USD)",
+        max_digits=10,
+        decimal_places=6,
+        default=0,
+        help_text="Its share of its request's estimated cost, retries included.",
+    )
+    locked = models.BooleanField(
+        default=False, help_text="Edited by an editor: no automated run rewrites it until unlocked."
+    )
+    edited_at = models.DateTimeField(null=True, blank=True)
+    needs_retry = models.BooleanField(
+        default=False,
+        help_text="Claude's TL;DR was rejected twice or failed: the next run retries.",
+    )
+    retry_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperBriefQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "paper TL;DR"
+        verbose_name_plural = "paper TL;DRs"
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "language"], name="one_brief_per_language"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["needs_retry"],
+                condition=models.Q(needs_retry=True),
+                name="brief_needs_retry",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.paper_id} [{self.language}] {self.text[:60]}"

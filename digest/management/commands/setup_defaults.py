@@ -33,12 +33,17 @@ SCHEDULE = [
     },
 ]
 
-# Editors change categories, classifications (a paper's category) and summaries, and re-run
-# pipeline stages ("change" on a run); never users, groups or the schedule.
+# Editors change categories, classifications (a paper's category), summaries and TL;DRs, and
+# re-run pipeline stages ("change" on a run); never users, groups or the schedule.
 EDITORS = "Editors"
 EDITOR_PERMISSIONS = {
     "papers": ["view_category", "add_category", "change_category", "view_paper", "change_paper"],
-    "summaries": ["view_categorysummary", "change_categorysummary"],
+    "summaries": [
+        "view_categorysummary",
+        "change_categorysummary",
+        "view_paperbrief",
+        "change_paperbrief",
+    ],
     "digest": ["view_dailydigest", "view_pipelinerun", "change_pipelinerun"],
 }
 
