@@ -23,7 +23,10 @@ def test_a_stage_done_already_is_skipped_unless_forced():
     first = tasks.run_stage_task(DAY, "ingest")
     assert tasks.run_stage_task(DAY, "ingest") is None
     assert PipelineRun.objects.count() == 1  # the skip leaves no row behind
-    assert tasks.run_stage_task(DAY, "ingest", force=True) == first | {"created": 0, "unchanged": 12}
+    assert tasks.run_stage_task(DAY, "ingest", force=True) == first | {
+        "created": 0,
+        "unchanged": 12,
+    }
     assert PipelineRun.objects.filter(status="succeeded").count() == 2
 
 
