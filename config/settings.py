@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "summaries",
     "digest",
     "reader",
+    "followers",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,34 @@ DIGEST_HTTP_TIMEOUT = envint("DIGEST_HTTP_TIMEOUT", 30)
 DIGEST_HTTP_RETRIES = envint("DIGEST_HTTP_RETRIES", 4)
 DIGEST_HTTP_BACKOFF = envint("DIGEST_HTTP_BACKOFF", 5)
 DIGEST_HTTP_MAX_WAIT = envint("DIGEST_HTTP_MAX_WAIT", 120)
+
+# Followers (followers/): mail through SMTP (Django's EMAIL_* settings; Mailpit in
+# docker-compose.yml, any SMTP server in production), the site's address for the links in the
+# mails, and the limits. README "Followers" lists them.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = envint("EMAIL_PORT", 1025)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 30)
+FOLLOWERS_FROM = os.environ.get("FOLLOWERS_FROM") or "Daily AI Insights <digest@localhost>"
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = FOLLOWERS_FROM
+FOLLOWERS_SITE_URL = os.environ.get("FOLLOWERS_SITE_URL") or "http://127.0.0.1:8000"
+FOLLOWERS_CONFIRM_DAYS = envint("FOLLOWERS_CONFIRM_DAYS", 7)  # then an unconfirmed one is deleted
+FOLLOWERS_RATE_PER_IP = envint("FOLLOWERS_RATE_PER_IP", 20)  # subscription requests an hour
+FOLLOWERS_RATE_PER_ADDRESS = envint("FOLLOWERS_RATE_PER_ADDRESS", 3)  # mails a day it may cause
+FOLLOWERS_SEND_RATE = envint("FOLLOWERS_SEND_RATE", 50)  # messages a second, all workers; 0: off
+FOLLOWERS_CHUNK = envint("FOLLOWERS_CHUNK", 200)  # subscribers a sending task
+FOLLOWERS_MAX_PAPERS = envint("FOLLOWERS_MAX_PAPERS", 30)  # papers a mail lists per day
+FOLLOWERS_SMTP_RETRIES = envint("FOLLOWERS_SMTP_RETRIES", 8)  # tries after a 4xx, with backoff
+FOLLOWERS_SMTP_BACKOFF = envint("FOLLOWERS_SMTP_BACKOFF", 60)  # first wait (seconds)
+FOLLOWERS_SMTP_BACKOFF_CAP = envint("FOLLOWERS_SMTP_BACKOFF_CAP", 3600)  # longest wait
+FOLLOWERS_BOUNCE_DAYS = envint("FOLLOWERS_BOUNCE_DAYS", 0)  # 5xx for this long: failing
+FOLLOWERS_SEND_WITHIN_HOURS = envint("FOLLOWERS_SEND_WITHIN_HOURS", 48)  # after publication
+FOLLOWERS_SWEEP_DEFERRED_AFTER = envint("FOLLOWERS_SWEEP_DEFERRED_AFTER", 15 * 60)
+# A delivery left "sending" longer than this was claimed by a worker that died: sent again.
+FOLLOWERS_SENDING_LEASE = envint("FOLLOWERS_SENDING_LEASE", CELERY_TASK_TIME_LIMIT)
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

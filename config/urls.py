@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
@@ -48,5 +48,6 @@ urlpatterns = [
     path("feeds/categories/<slug:slug>/papers.rss", feeds.papers_rss, name="feed-papers-rss"),
     path("feeds/categories/<slug:slug>/papers.atom", feeds.papers_atom, name="feed-papers-atom"),
     path("health/", health.health, name="health"),
+    path("", include("followers.urls")),
     path("admin/", admin.site.urls),
 ]

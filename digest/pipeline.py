@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from digest import chart
+from digest import chart, signals
 from digest.ingest import ingest_day
 from digest.models import DailyDigest
 from digest.runs import PipelineError, Stage, execute, start
@@ -89,6 +89,7 @@ def publish(day: datetime.date) -> dict:
     digest.published_at = digest.published_at or timezone.now()
     digest.status = DailyDigest.Status.PUBLISHED
     digest.save(update_fields=["chart", "published_at", "status", "updated_at"])
+    signals.day_published.send(sender=DailyDigest, digest=digest)
     return {"papers": len(papers), "categories": len(digest.chart)}
 
 

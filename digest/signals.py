@@ -1,0 +1,7 @@
+"""What the digest app tells the apps above it (it never imports them)."""
+
+from django.dispatch import Signal
+
+# Sent by the publish stage each time it publishes a day, the first time and on every rebuild,
+# with `digest`: receivers must be idempotent (followers sends each day once per subscriber).
+day_published = Signal()

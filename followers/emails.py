@@ -1,0 +1,354 @@
+"""The mails: the confirmation, the notice to an address already subscribed, and the issues.
+
+An issue (a day, or a week of days) is loaded once (`load_issue`: a fixed number of queries),
+rendered once per distinct filter and language (`Issue.render`, cached), and made into each
+subscriber's message by putting their own links into the rendered text (`issue_message`): ten
+thousand subscribers cost one template rendering per distinct filter, not per subscriber.
+
+Every mail is HTML and plain text, in the subscriber's language (Korean by default), and every
+issue carries a link to manage the subscription and a one-click unsubscribe (RFC 8058:
+List-Unsubscribe with an HTTPS URL, List-Unsubscribe-Post: List-Unsubscribe=One-Click).
+No header carries anything a subscriber typed but their address, which the form validated.
+"""
+
+import datetime
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.text import Truncator
+
+from digest.models import DailyDigest
+from followers import tokens
+from followers.filters import PaperFilter, haystack, normalise
+from papers.models import Category, Paper
+from summaries.models import CategorySummary, PaperBrief
+
+SITE = "Daily AI Insights"
+# Placeholders the rendered issue carries where each subscriber's own links go.
+MANAGE = "__FOLLOWERS_MANAGE__"
+UNSUBSCRIBE = "__FOLLOWERS_UNSUBSCRIBE__"
+FEED = "__FOLLOWERS_FEED__"
+
+TEXT = {
+    "ko": {
+        "day_subject": "{site} · {date} · 논문 {count}편",
+        "week_subject": "{site} · {date} 주간 · 논문 {count}편",
+        "confirm_subject": "{site} 구독 확인",
+        "notice_subject": "{site} 구독 관리",
+        "findings": "주요 발견",
+        "papers": "논문",
+        "more": "외 {count}편은 하루 페이지에서 볼 수 있습니다",
+        "day_page": "하루 페이지",
+        "chart": "카테고리 분포",
+        "manage": "구독 관리",
+        "unsubscribe": "구독 해지",
+        "feed": "개인 피드",
+        "why": "Daily AI Insights 구독을 신청하셨기 때문에 이 메일을 받으셨습니다.",
+        "confirm_intro": "아래 링크를 열어 구독을 확인해 주세요. 확인하기 전에는 아무 메일도 "
+        "보내지 않으며, {days}일 안에 확인하지 않으면 이 주소는 삭제됩니다.",
+        "confirm": "구독 확인",
+        "ignore": "신청하지 않으셨다면 이 메일을 무시하세요.",
+        "notice_intro": "이 주소는 이미 구독 중입니다. 설정은 아래 링크에서 바꿀 수 있습니다.",
+        "upvotes": "추천",
+        "tldr": "요약",
+    },
+    "en": {
+        "day_subject": "{site} · {date} · {count} papers",
+        "week_subject": "{site} · week of {date} · {count} papers",
+        "confirm_subject": "Confirm your {site} subscription",
+        "notice_subject": "Your {site} subscription",
+        "findings": "Key findings",
+        "papers": "Papers",
+        "more": "{count} more on the day page",
+        "day_page": "Day page",
+        "chart": "Papers by category",
+        "manage": "Manage your subscription",
+        "unsubscribe": "Unsubscribe",
+        "feed": "Your personal feed",
+        "why": "You get this mail because you subscribed to Daily AI Insights.",
+        "confirm_intro": "Open the link below to confirm your subscription. Nothing is sent "
+        "before you do, and an address not confirmed within {days} days is deleted.",
+        "confirm": "Confirm",
+        "ignore": "If you did not ask for this, ignore this mail.",
+        "notice_intro": "This address is subscribed already. Change its settings with the link "
+        "below.",
+        "upvotes": "upvotes",
+        "tldr": "TL;DR",
+    },
+}
+
+
+def absolute(path: str) -> str:
+    return settings.FOLLOWERS_SITE_URL.rstrip("/") + path
+
+
+def link(subscriber, purpose: str) -> str:
+    names = {
+        tokens.CONFIRM: "followers-confirm",
+        tokens.MANAGE: "followers-manage",
+        tokens.UNSUBSCRIBE: "followers-unsubscribe",
+        tokens.FEED: "followers-feed-rss",
+    }
+    return absolute(reverse(names[purpose], args=[tokens.make(subscriber, purpose)]))
+
+
+def sender() -> str:
+    return settings.FOLLOWERS_FROM
+
+
+def _domain() -> str:
+    return parseaddr(sender())[1].rpartition("@")[2] or "localhost"
+
+
+def message_id(subscriber_id: int, kind: str, issue: datetime.date) -> str:
+    """The same Message-ID every time this issue is sent to this subscriber: a mail sent again
+    after a crash is recognisably the same mail. The id does not reveal the subscriber's row."""
+    domain = _domain()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"{subscriber_id}".encode(), hashlib.sha256
+    ).hexdigest()[:20]
+    return f"<{kind}.{issue.isoformat()}.{digest}@{domain}>"
+
+
+def _mail(subject, text, html, to, headers=None) -> EmailMultiAlternatives:
+    mail = EmailMultiAlternatives(subject, text, sender(), [to], headers=headers or {})
+    mail.attach_alternative(html, "text/html")
+    return mail
+
+
+def confirmation(subscriber) -> EmailMultiAlternatives:
+    t = TEXT[subscriber.language]
+    context = {
+        "t": t,
+        "intro": t["confirm_intro"].format(days=settings.FOLLOWERS_CONFIRM_DAYS),
+        "url": link(subscriber, tokens.CONFIRM),
+        "language": subscriber.language,
+    }
+    return _mail(
+        t["confirm_subject"].format(site=SITE),
+        render_to_string("followers/email/confirm.txt", context),
+        render_to_string("followers/email/confirm.html", context),
+        subscriber.email,
+    )
+
+
+def notice(subscriber) -> EmailMultiAlternatives:
+    """To an address that asked to subscribe again: its manage link, no new subscription."""
+    t = TEXT[subscriber.language]
+    context = {
+        "t": t,
+        "intro": t["notice_intro"],
+        "url": link(subscriber, tokens.MANAGE),
+        "language": subscriber.language,
+    }
+    return _mail(
+        t["notice_subject"].format(site=SITE),
+        render_to_string("followers/email/notice.txt", context),
+        render_to_string("followers/email/notice.html", context),
+        subscriber.email,
+    )
+
+
+# Issues -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    papers: int  # 0: nothing matched, nothing is sent
+
+
+@dataclass
+class Issue:
+    kind: str
+    date: datetime.date  # the day, or the Monday of the week
+    digests: list  # published days, oldest first
+    papers: list  # every paper of those days, most popular first, category loaded
+    texts: dict = field(default_factory=dict)  # paper pk -> haystack
+    day_of: dict = field(default_factory=dict)  # paper pk -> the digest it is listed under
+    # (digest pk, slug, language) -> [(finding, {pks of the papers it cites})]
+    findings: dict = field(default_factory=dict)
+    tldrs: dict = field(default_factory=dict)  # (paper pk, language) -> text
+    slugs: dict = field(default_factory=dict)  # category pk -> slug
+    _rendered: dict = field(default_factory=dict)
+
+    def render(self, paper_filter: PaperFilter, language: str) -> Rendered:
+        key = (paper_filter, language)
+        if key not in self._rendered:
+            self._rendered[key] = self._render(paper_filter, language)
+        return self._rendered[key]
+
+    def _render(self, paper_filter: PaperFilter, language: str) -> Rendered:
+        t = TEXT[language]
+        chosen = [p for p in self.papers if paper_filter.matches(p, self.texts[p.pk])]
+        if not chosen:
+            return Rendered("", "", "", 0)
+        chosen_ids = {p.pk for p in chosen}
+        limit = settings.FOLLOWERS_MAX_PAPERS
+        days = []
+        for digest in self.digests:
+            mine = [p for p in chosen if self.day_of[p.pk] == digest.pk]
+            if not mine:
+                continue
+            categories = []
+            for entry in digest.chart:
+                slug = chart_slug(entry, self.slugs)
+                if paper_filter.categories and slug not in paper_filter.categories:
+                    continue
+                name = entry["name_ko"] if language == "ko" else entry["name"]
+                categories.append(
+                    {
+                        "name": f"{entry['emoji']} {name}",
+                        "findings": self._findings(
+                            digest, slug, language, chosen_ids, paper_filter
+                        ),
+                    }
+                )
+            shown = mine[:limit]
+            days.append(
+                {
+                    "date": digest.date,
+                    "url": absolute(reverse("day", args=[digest.date])),
+                    "chart": absolute(reverse("day-chart", args=[digest.date])),
+                    "categories": [c for c in categories if c["findings"]],
+                    "papers": [self._paper(p, language) for p in shown],
+                    "more": t["more"].format(count=len(mine) - len(shown))
+                    if len(mine) > len(shown)
+                    else "",
+                }
+            )
+        subject_key = "day_subject" if self.kind == "daily" else "week_subject"
+        subject = t[subject_key].format(site=SITE, date=self.date.isoformat(), count=len(chosen))
+        context = {
+            "t": t,
+            "language": language,
+            "subject": subject,
+            "days": days,
+            "manage": MANAGE,
+            "unsubscribe": UNSUBSCRIBE,
+            "feed": FEED,
+        }
+        return Rendered(
+            subject,
+            render_to_string("followers/email/issue.txt", context),
+            render_to_string("followers/email/issue.html", context),
+            len(chosen),
+        )
+
+    def _findings(self, digest, slug, language, chosen_ids, paper_filter) -> list[str]:
+        """The category's key findings that cite a paper the subscriber gets and none that an
+        excluded keyword rejects: a mail says nothing about what its reader left out."""
+        found = self.findings.get((digest.pk, slug, language))
+        if found is None:
+            found = self.findings.get((digest.pk, slug, settings.DIGEST_LANGUAGE), [])
+        return [
+            text
+            for text, cited in found
+            if cited & chosen_ids and not any(paper_filter.rejects(self.texts[pk]) for pk in cited)
+        ]
+
+    def _paper(self, paper, language: str) -> dict:
+        tldr = self.tldrs.get((paper.pk, language)) or self.tldrs.get(
+            (paper.pk, settings.DIGEST_LANGUAGE)
+        )
+        if tldr and normalise(tldr) == normalise(paper.title):
+            tldr = ""  # a finding that only names the paper says nothing more
+        return {
+            "title": paper.title,
+            "url": paper.abs_url,
+            "ref": paper.arxiv_id or "",
+            "category": paper.category.emoji if paper.category else "",
+            "upvotes": paper.upvotes,
+            "tldr": tldr or "",
+        }
+
+
+def chart_slug(entry: dict, slugs: dict) -> str:
+    """A chart slice's category slug: slices name it, or its id (digest.chart)."""
+    return entry.get("slug") or slugs.get(entry.get("category"), "")
+
+
+def load_issue(kind: str, date: datetime.date, digests: list[DailyDigest]) -> Issue:
+    """Everything the issue's mails show, in five queries whatever the number of subscribers:
+    the papers, the summaries, the TL;DRs (when the summaries app stores them)."""
+    ids = [d.pk for d in digests]
+    papers = list(
+        Paper.objects.filter(digests__in=ids)
+        .select_related("category")
+        .annotate(listed_in=F("digests__id"))
+        .order_by(
+            F("upvotes").desc(nulls_last=True), F("github_stars").desc(nulls_last=True), "arxiv_id"
+        )
+    )
+    seen, unique = set(), []
+    for paper in papers:  # a paper listed on two days of a week appears once, on the first
+        if paper.pk not in seen:
+            seen.add(paper.pk)
+            unique.append(paper)
+    order = {d.pk: i for i, d in enumerate(digests)}
+    issue = Issue(kind, date, digests, unique)
+    for paper in papers:
+        current = issue.day_of.get(paper.pk)
+        if current is None or order[paper.listed_in] < order[current]:
+            issue.day_of[paper.pk] = paper.listed_in
+    issue.texts = {p.pk: haystack(p) for p in unique}
+    issue.slugs = dict(Category.objects.values_list("pk", "slug"))
+    cited: dict = {}
+    summaries = CategorySummary.objects.filter(digest__in=ids).select_related("category")
+    refs = {p.ref: p.pk for p in unique}
+    for summary in summaries.only("digest_id", "language", "sections", "category__slug"):
+        findings = (summary.sections or {}).get("findings") or []
+        issue.findings[(summary.digest_id, summary.category.slug, summary.language)] = [
+            (
+                Truncator(f["text"]).chars(400),
+                {refs[r] for r in f.get("refs", []) if r in refs},
+            )
+            for f in findings
+            if f.get("text")
+        ]
+        for finding in findings:
+            for ref in finding.get("refs", []):
+                if ref in refs:
+                    cited.setdefault((refs[ref], summary.language), finding.get("text", ""))
+    issue.tldrs = {key: Truncator(text).chars(300) for key, text in cited.items()}
+    issue.tldrs.update(_briefs(list(refs.values())))
+    return issue
+
+
+def _briefs(paper_ids: list[int]) -> dict:
+    """Papers' one-line TL;DRs (summaries.PaperBrief), where one was written."""
+    rows = PaperBrief.objects.shown().filter(paper__in=paper_ids)
+    return {(p, lang): text for p, lang, text in rows.values_list("paper_id", "language", "text")}
+
+
+def issue_message(issue: Issue, subscriber, paper_filter: PaperFilter, msgid: str):
+    """The subscriber's mail of this issue, or None when nothing matched their filter."""
+    rendered = issue.render(paper_filter, subscriber.language)
+    if not rendered.papers:
+        return None, 0
+    links = {
+        MANAGE: link(subscriber, tokens.MANAGE),
+        UNSUBSCRIBE: link(subscriber, tokens.UNSUBSCRIBE),
+        FEED: link(subscriber, tokens.FEED),
+    }
+    text, html = rendered.text, rendered.html
+    for placeholder, url in links.items():
+        text, html = text.replace(placeholder, url), html.replace(placeholder, url)
+    headers = {
+        "Message-ID": msgid,
+        "List-Unsubscribe": f"<{links[UNSUBSCRIBE]}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "List-Id": f"{SITE} <{issue.kind}.{_domain()}>",
+        "Auto-Submitted": "auto-generated",
+        "Precedence": "bulk",
+    }
+    return _mail(rendered.subject, text, html, subscriber.email, headers), rendered.papers
