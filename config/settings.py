@@ -50,7 +50,9 @@ INSTALLED_APPS = [
     "summaries",
     "digest",
     "reader",
+    "ninja",
     "followers",
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
+from api.v1 import api as api_v1
 from config import health
 from reader import downloads, feeds, views
 from reader.converters import ArxivIdConverter, IsoDateConverter
@@ -49,5 +50,6 @@ urlpatterns = [
     path("feeds/categories/<slug:slug>/papers.atom", feeds.papers_atom, name="feed-papers-atom"),
     path("health/", health.health, name="health"),
     path("", include("followers.urls")),
+    path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),
 ]
