@@ -377,7 +377,7 @@ def main() -> None:
             )
         server = start_server(args.workers, args.port, args.gc_freeze)
         days = [reverse("day", args=[d]) for d in reversed(data["dates"])]
-        category = [reverse("category", args=[s["slug"]]) for s in _latest_chart()]
+        category = [reverse("category", args=[slug]) for slug in _latest_chart_slugs()]
         searches = [f"{reverse('search')}?{urlencode({'q': q})}" for q in SEARCHES]
         searches += [s + "&page=2" for s in searches[:5]]
         feed = _feed_url()
@@ -426,10 +426,13 @@ def main() -> None:
     report(results, data, args)
 
 
-def _latest_chart() -> list[dict]:
+def _latest_chart_slugs() -> list[str]:
+    """The current slugs of the latest day's chart categories, largest first."""
     from digest.models import DailyDigest
+    from papers.models import Category
 
-    return DailyDigest.objects.published().latest().chart
+    slug = dict(Category.objects.values_list("pk", "slug"))
+    return [slug[s["category"]] for s in DailyDigest.objects.published().latest().chart]
 
 
 def _feed_url() -> str | None:

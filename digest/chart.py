@@ -11,6 +11,8 @@ TITLES_PER_SLICE = 5
 def distribution(papers) -> list[dict]:
     """One slice per category, largest first, with its top titles (most upvoted first).
 
+    A slice names its category by id (an editor may change the slug), and keeps the name,
+    Korean name, emoji and colour the category had when the day was published.
     `papers` must be ordered by popularity and have their category loaded.
     """
     counts = Counter(p.category for p in papers)
@@ -21,7 +23,7 @@ def distribution(papers) -> list[dict]:
     ordered = sorted(counts, key=lambda c: (-counts[c], c.order, c.slug))
     return [
         {
-            "slug": c.slug,
+            "category": c.pk,
             "name": c.name,
             "name_ko": c.name_ko,
             "emoji": c.emoji,
@@ -33,8 +35,9 @@ def distribution(papers) -> list[dict]:
     ]
 
 
-def plotly_figure(slices: list[dict], language: str) -> dict:
-    """A Plotly pie figure (as JSON-ready data) for the page's chart script."""
+def plotly_figure(slices: list[dict], language: str, anchors: dict[int, str]) -> dict:
+    """A Plotly pie figure (as JSON-ready data) for the page's chart script; a click on a slice
+    goes to `anchors[its category id]`, the id of its section on the page."""
     # Plotly renders labels and hover text as HTML-like markup, so both are escaped.
     labels = [
         escape(f"{s['emoji']} {s['name_ko'] if language == 'ko' else s['name']}") for s in slices
@@ -46,7 +49,7 @@ def plotly_figure(slices: list[dict], language: str) -> dict:
                 "type": "pie",
                 "labels": labels,
                 "values": [s["count"] for s in slices],
-                "customdata": [s["slug"] for s in slices],
+                "customdata": [anchors.get(s["category"], "") for s in slices],
                 "hovertext": hover,
                 "hovertemplate": "<b>%{label}</b><br>%{value} (%{percent})<br><br>%{hovertext}"
                 "<extra></extra>",

@@ -51,14 +51,14 @@ def report_markdown(digest) -> str:
     """One section per chart slice (the report's order for an imported day, else by size)
     that has a summary in the digest language. Queries: summaries with categories, papers."""
     summaries = {
-        s.category.slug: s
+        s.category_id: s
         for s in digest.summaries.filter(language=settings.DIGEST_LANGUAGE)
         .select_related("category")
         .prefetch_related("papers")
     }
     parts = [TITLE.format(image=image_name(digest.date))]
     for slice_ in digest.chart:
-        summary = summaries.get(slice_["slug"])
+        summary = summaries.get(slice_["category"])
         if summary is None:
             continue
         sources = "".join(

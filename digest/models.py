@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from papers.sources import KINDS
 
@@ -27,48 +28,65 @@ class DailyDigest(models.Model):
     """One arXiv announcement day; readers see it once `published_at` is set."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        INGESTED = "ingested", "Ingested"
-        CLASSIFIED = "classified", "Classified"
-        SUMMARISED = "summarised", "Summarised"
-        PUBLISHED = "published", "Published"
-        NO_ANNOUNCEMENT = "no_announcement", "No announcement"
+        PENDING = "pending", _("Pending")
+        INGESTED = "ingested", _("Ingested")
+        CLASSIFIED = "classified", _("Classified")
+        SUMMARISED = "summarised", _("Summarised")
+        PUBLISHED = "published", _("Published")
+        NO_ANNOUNCEMENT = "no_announcement", _("No announcement")
 
-    date = models.DateField(unique=True, help_text="The arXiv announcement date.")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    papers = models.ManyToManyField("papers.Paper", related_name="digests", blank=True)
-    chart = models.JSONField(
-        default=list, blank=True, help_text="Category distribution computed at publish time."
+    date = models.DateField(_("date"), unique=True, help_text=_("The arXiv announcement date."))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    papers = models.ManyToManyField(
+        "papers.Paper", related_name="digests", blank=True, verbose_name=_("papers")
+    )
+    # One slice per category, largest first: {"category": its id, "count", "titles", and the
+    # name, Korean name, emoji and colour it had then} (digest.chart.distribution).
+    chart = models.JSONField(
+        _("chart"),
+        default=list,
+        blank=True,
+        help_text=_("Category distribution computed at publish time."),
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
     # Completeness: how many papers arXiv's listing announced, by kind (empty until it is read),
     # and how many of those are stored at their listed version. Complete when they match.
-    announced_new = models.PositiveIntegerField(null=True, blank=True)
-    announced_cross = models.PositiveIntegerField(null=True, blank=True)
-    announced_replace = models.PositiveIntegerField(null=True, blank=True)
-    stored_new = models.PositiveIntegerField(default=0)
-    stored_cross = models.PositiveIntegerField(default=0)
-    stored_replace = models.PositiveIntegerField(default=0)
+    announced_new = models.PositiveIntegerField(_("announced new"), null=True, blank=True)
+    announced_cross = models.PositiveIntegerField(_("announced cross-lists"), null=True, blank=True)
+    announced_replace = models.PositiveIntegerField(
+        _("announced replacements"), null=True, blank=True
+    )
+    stored_new = models.PositiveIntegerField(_("stored new"), default=0)
+    stored_cross = models.PositiveIntegerField(_("stored cross-lists"), default=0)
+    stored_replace = models.PositiveIntegerField(_("stored replacements"), default=0)
     listing = models.JSONField(
+        _("listing"),
         default=list,
         blank=True,
-        help_text="The listing as [arXiv id, version, kind] rows, kept so that an interrupted "
-        "ingest resumes after rss.arxiv.org has moved on.",
+        help_text=_(
+            "The listing as [arXiv id, version, kind] rows, kept so that an interrupted "
+            "ingest resumes after rss.arxiv.org has moved on."
+        ),
     )
     approximate = models.BooleanField(
+        _("approximate"),
         default=False,
-        help_text="Listed from submission dates (a backfill), not from arXiv's announcement.",
+        help_text=_("Listed from submission dates (a backfill), not from arXiv's announcement."),
     )
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = DigestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date"]
         get_latest_by = "date"
+        verbose_name = _("daily digest")
+        verbose_name_plural = _("daily digests")
 
     def __str__(self):
         return f"Digest {self.date.isoformat()}"
@@ -101,26 +119,30 @@ class PipelineRun(models.Model):
     """One attempt at one stage for one date; a running row is the stage's claim on that date."""
 
     class Stage(models.TextChoices):
-        INGEST = "ingest", "Ingest"
-        CLASSIFY = "classify", "Classify"
-        SUMMARISE = "summarise", "Summarise"
-        PUBLISH = "publish", "Publish"
+        INGEST = "ingest", _("Ingest")
+        CLASSIFY = "classify", _("Classify")
+        SUMMARISE = "summarise", _("Summarise")
+        PUBLISH = "publish", _("Publish")
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
 
-    date = models.DateField()
-    stage = models.CharField(max_length=10, choices=Stage.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    counts = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    date = models.DateField(_("date"))
+    stage = models.CharField(_("stage"), max_length=10, choices=Stage.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+        verbose_name = _("pipeline run")
+        verbose_name_plural = _("pipeline runs")
         indexes = [models.Index(fields=["date", "stage"], name="run_date_stage")]
         constraints = [
             # The claim: inserting a second running row for the same date and stage fails.

@@ -17,8 +17,9 @@ from papers.signals import papers_moved
 if TYPE_CHECKING:  # the model brings numpy, SciPy and scikit-learn: loaded on first use
     from papers.classifiers.local import Model
 
-FALLBACK_SLUG = "other"
+FALLBACK_SLUG = Category.FALLBACK
 _DECISION_FIELDS = ["category", "category_method", "category_confidence", "categorised_at"]
+_DECISION_FIELDS += ["category_runner_up", "category_runner_up_confidence"]
 
 
 class TaxonomyError(Exception):
@@ -57,22 +58,31 @@ def assign_categories(papers, *, client: llm.Claude | None = None) -> dict:
             "category_confidence",
         )
     )
-    decisions, asked = claude.reconsider(rows, decide(rows, categories, model), categories, client)
+    first = decide(rows, categories, model)
+    decisions, asked = claude.reconsider(rows, first, categories, client)
+    seconds = [_runner_up(*pair, categories) for pair in zip(decisions, first, strict=True)]
     by_pk = {paper.pk: decision for paper, decision in zip(rows, decisions, strict=True)}
     with transaction.atomic():
         locked = (
             papers.machine_assignable()
             .filter(pk__in=by_pk)
             .select_for_update(of=("self",))
-            .only("id", "category", "category_method", "category_confidence")
+            .only("id", *(f for f in _DECISION_FIELDS if f != "categorised_at"))
         )
+        second = {paper.pk: runner_up for paper, runner_up in zip(rows, seconds, strict=True)}
         changed, now = [], timezone.now()
         for paper in locked:
             decision = by_pk[paper.pk]
             category = categories.get(decision.slug, categories[FALLBACK_SLUG])
-            new = (category.pk, decision.method, round(decision.confidence, 4))
-            if (paper.category_id, paper.category_method, paper.category_confidence) != new:
-                paper.category_id, paper.category_method, paper.category_confidence = new
+            new = (category.pk, decision.method, round(decision.confidence, 4), *second[paper.pk])
+            if _stored(paper) != new:
+                (
+                    paper.category_id,
+                    paper.category_method,
+                    paper.category_confidence,
+                    paper.category_runner_up_id,
+                    paper.category_runner_up_confidence,
+                ) = new
                 paper.categorised_at = now
                 changed.append(paper)
         Paper.objects.bulk_update(changed, _DECISION_FIELDS, batch_size=500)
@@ -98,6 +108,29 @@ def decide(papers, categories: dict, model: Model | None) -> list[rules.Decision
         except ModelError:
             pass  # every category the model knows was retired: the rules still decide
     return [rules.classify(*text) for text in texts]
+
+
+def _runner_up(decision, first, categories: dict) -> tuple[int | None, float | None]:
+    """The second choice stored with a machine decision, for the review queue: the first pass's
+    choice where Claude chose otherwise, else the first pass's own runner-up (active only)."""
+    slug, chance = (
+        (first.slug, first.confidence)
+        if first.slug != decision.slug
+        else (first.runner_up, first.runner_up_confidence)
+    )
+    if slug not in categories or slug == decision.slug:
+        return None, None
+    return categories[slug].pk, None if chance is None else round(chance, 4)
+
+
+def _stored(paper) -> tuple:
+    return (
+        paper.category_id,
+        paper.category_method,
+        paper.category_confidence,
+        paper.category_runner_up_id,
+        paper.category_runner_up_confidence,
+    )
 
 
 def review_queue(papers):

@@ -29,6 +29,7 @@ from reader.feed_versions import (
     papers_state,
 )
 from reader.markdown import summary_html
+from reader.slugs import follow_renamed
 from summaries.models import CategorySummary
 
 SITE = "Daily AI Insights"
@@ -95,11 +96,11 @@ class DailyFeed(BaseFeed):
 
     def get_context_data(self, **kwargs):
         digest, request = kwargs["item"], kwargs["request"]
-        summaries = {s.category.slug: s for s in digest.summaries.all()}
+        summaries = {s.category_id: s for s in digest.summaries.all()}
         sections = [
-            _section(summaries[s["slug"]], f"{s['emoji']} {s['name_ko']}", s["count"])
+            _section(summaries[s["category"]], f"{s['emoji']} {s['name_ko']}", s["count"])
             for s in digest.chart
-            if s["slug"] in summaries
+            if s["category"] in summaries
         ]
         chart = request.build_absolute_uri(reverse("day-chart", args=[digest.date]))
         return {"digest": digest, "chart_url": chart, "sections": sections}
@@ -238,7 +239,12 @@ class CategoryPapersAtomFeed(CategoryPapersFeed):
 
 daily_rss = cached_feed(daily_state)(DailyFeed())
 daily_atom = cached_feed(daily_state)(DailyAtomFeed())
-category_rss = cached_feed(category_state)(CategoryFeed())
-category_atom = cached_feed(category_state)(CategoryAtomFeed())
-papers_rss = cached_feed(papers_state)(CategoryPapersFeed())
-papers_atom = cached_feed(papers_state)(CategoryPapersAtomFeed())
+# A subscription to a renamed category's old address follows it (reader/slugs.py).
+category_rss = follow_renamed("feed-category-rss")(cached_feed(category_state)(CategoryFeed()))
+category_atom = follow_renamed("feed-category-atom")(
+    cached_feed(category_state)(CategoryAtomFeed())
+)
+papers_rss = follow_renamed("feed-papers-rss")(cached_feed(papers_state)(CategoryPapersFeed()))
+papers_atom = follow_renamed("feed-papers-atom")(
+    cached_feed(papers_state)(CategoryPapersAtomFeed())
+)

@@ -63,12 +63,11 @@ def day_page(digest, language: str) -> dict:
     by_ref = {paper.ref: paper for paper in papers}
     summaries = in_language(digest.summaries.select_related("category"), language)
 
-    categories = {c.slug: c for c in Category.objects.all()}
-    # An imported day's sections are its summaries' categories, whatever its papers are now.
-    categories |= {s.category.slug: s.category for s in summaries.values()}
+    # The chart names categories by id: an editor's new slug or name shows at once.
+    categories = {c.pk: c for c in Category.objects.all()}
     sections = []
     for slice_ in digest.chart:
-        category = categories.get(slice_["slug"])
+        category = categories.get(slice_["category"])
         if category is None:
             continue  # the chart is older than an editor's change; republishing refreshes it
         summary = summaries.get((digest.pk, category.pk))
@@ -103,7 +102,9 @@ def day_page(digest, language: str) -> dict:
         "digest": digest,
         "sections": sections,
         "paper_count": len(papers),
-        "figure": chart.plotly_figure(digest.chart, language),
+        "figure": chart.plotly_figure(
+            digest.chart, language, {pk: c.slug for pk, c in categories.items()}
+        ),
         "previous_day": neighbours["previous_day"],
         "next_day": neighbours["next_day"],
         "last_modified": max(updated),
@@ -181,7 +182,7 @@ def category_page(category, language: str) -> dict:
     }
     counted = []
     for day, slices in days.filter(date__gte=since).order_by("date").values_list("date", "chart"):
-        count = next((s["count"] for s in slices if s["slug"] == category.slug), 0)
+        count = next((s["count"] for s in slices if s["category"] == category.pk), 0)
         total = sum(s["count"] for s in slices)
         week = weeks[_week_start(day)]
         week[0] += count

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from reader import pagecache, pages, search
+from reader.slugs import follow_renamed
 
 MAX_AGE = 5 * 60  # browsers may reuse a page this long before revalidating it
 
@@ -41,6 +42,7 @@ def day(request, day):
 
 
 @require_safe
+@follow_renamed("category")
 def category(request, slug):
     def build():
         category = get_object_or_404(Category, slug=slug)

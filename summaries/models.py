@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CategorySummaryQuerySet(models.QuerySet):
@@ -20,58 +21,82 @@ class CategorySummary(models.Model):
     """The five-part report of one category on one day, in one language."""
 
     digest = models.ForeignKey(
-        "digest.DailyDigest", on_delete=models.CASCADE, related_name="summaries"
+        "digest.DailyDigest",
+        on_delete=models.CASCADE,
+        related_name="summaries",
+        verbose_name=_("daily digest"),
     )
     category = models.ForeignKey(
-        "papers.Category", on_delete=models.PROTECT, related_name="summaries"
+        "papers.Category",
+        on_delete=models.PROTECT,
+        related_name="summaries",
+        verbose_name=_("category"),
     )
-    language = models.CharField(max_length=5, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=5, choices=settings.LANGUAGES)
     sections = models.JSONField(
-        help_text="The five sections as structured data (summaries.report)."
+        _("sections"), help_text=_("The five sections as structured data (summaries.report).")
     )
     body = models.TextField(
-        help_text="The sections as Markdown. Editing it rewrites the sections and locks the "
-        "summary against regeneration."
+        _("text"),
+        help_text=_(
+            "The sections as Markdown. Editing it rewrites the sections and locks the "
+            "summary against regeneration."
+        ),
     )
     papers = models.ManyToManyField(
         "papers.Paper",
         related_name="summaries",
         blank=True,
-        help_text="The papers the summariser was given in full, and those the text cites.",
+        verbose_name=_("papers"),
+        help_text=_("The papers the summariser was given in full, and those the text cites."),
     )
-    paper_count = models.PositiveIntegerField(help_text="Papers of the category that day.")
-    generator = models.CharField(max_length=100, help_text='"offline" or the model that wrote it.')
+    paper_count = models.PositiveIntegerField(
+        _("paper count"), help_text=_("Papers of the category that day.")
+    )
+    generator = models.CharField(
+        _("generator"), max_length=100, help_text=_('"offline" or the model that wrote it.')
+    )
     input_key = models.CharField(
-        max_length=64, help_text="Hash of everything the text depends on; equal key, no rewrite."
+        _("input key"),
+        max_length=64,
+        help_text=_("Hash of everything the text depends on; equal key, no rewrite."),
     )
-    input_tokens = models.PositiveIntegerField(default=0, help_text="Uncached input tokens.")
-    output_tokens = models.PositiveIntegerField(default=0)
-    cache_creation_input_tokens = models.PositiveIntegerField(default=0)
-    cache_read_input_tokens = models.PositiveIntegerField(default=0)
+    input_tokens = models.PositiveIntegerField(
+        _("input tokens"), default=0, help_text=_("Uncached input tokens.")
+    )
+    output_tokens = models.PositiveIntegerField(_("output tokens"), default=0)
+    cache_creation_input_tokens = models.PositiveIntegerField(_("cache-write tokens"), default=0)
+    cache_read_input_tokens = models.PositiveIntegerField(_("cache-read tokens"), default=0)
     cost_usd = models.DecimalField(
-        "cost (USD)",
+        _("cost (USD)"),
         max_digits=10,
         decimal_places=6,
         default=0,
-        help_text="Estimated from the token counts and ANTHROPIC_PRICES, attempts included.",
+        help_text=_("Estimated from the token counts and ANTHROPIC_PRICES, attempts included."),
     )
-    batched = models.BooleanField(default=False, help_text="Sent through Message Batches.")
+    batched = models.BooleanField(
+        _("batched"), default=False, help_text=_("Sent through Message Batches.")
+    )
     locked = models.BooleanField(
-        default=False, help_text="Edited by an editor: no automated run rewrites it until unlocked."
-    )
-    edited_at = models.DateTimeField(null=True, blank=True)
-    needs_regeneration = models.BooleanField(
+        _("locked"),
         default=False,
-        help_text="Stale: an offline fallback after the LLM failed, or its papers were moved.",
+        help_text=_("Edited by an editor: no automated run rewrites it until unlocked."),
     )
-    regeneration_reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    needs_regeneration = models.BooleanField(
+        _("needs regeneration"),
+        default=False,
+        help_text=_("Stale: an offline fallback after the LLM failed, or its papers were moved."),
+    )
+    regeneration_reason = models.CharField(_("regeneration reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CategorySummaryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "category summaries"
+        verbose_name = _("category summary")
+        verbose_name_plural = _("category summaries")
         ordering = ["digest", "category__order"]
         constraints = [
             models.UniqueConstraint(

@@ -38,6 +38,14 @@ def pytest_sessionstart(session):
         pytest.exit(f"CI needs PostgreSQL and Redis on 127.0.0.1: {exc}", returncode=3)
 
 
+def chart_slugs(chart: list[dict]) -> list[str]:
+    """The current slugs of a stored chart's categories, in its order (slices keep ids)."""
+    from papers.models import Category  # Django is set up by now, unlike at import time
+
+    slug = dict(Category.objects.values_list("pk", "slug"))
+    return [slug[s["category"]] for s in chart]
+
+
 @pytest.fixture(autouse=True)
 def rule_classifier(settings, tmp_path_factory):
     """Tests classify with the deterministic rule classifier: the shipped model artefact changes

@@ -83,9 +83,17 @@ class Model:
         chances = self.probabilities(texts) * mask
         chances /= chances.sum(axis=1, keepdims=True)
         best = chances.argmax(axis=1)
+        # The second choice, for the editors' review queue (none when nothing else is allowed).
+        second = np.argsort(-chances, axis=1, kind="stable")[:, min(1, len(classes) - 1)]
         return [
-            rules.Decision(classes[i], round(float(row[i]), 4), method="model")
-            for i, row in zip(best, chances, strict=True)
+            rules.Decision(
+                classes[i],
+                round(float(row[i]), 4),
+                method="model",
+                runner_up=classes[j] if j != i and row[j] > 0 else None,
+                runner_up_confidence=round(float(row[j]), 4) if j != i and row[j] > 0 else None,
+            )
+            for i, j, row in zip(best, second, chances, strict=True)
         ]
 
     def fit(self, examples: Sequence[Example]) -> Model:

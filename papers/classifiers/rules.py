@@ -29,6 +29,8 @@ class Decision:
     slug: str  # one of the 14 taxonomy slugs
     confidence: float  # 0..1, low when signals are weak or two categories are close
     method: str = "rule"
+    runner_up: str | None = None  # the second choice, for the editors' review queue
+    runner_up_confidence: float | None = None  # its probability, where the method has one
 
 
 # Phrases per category, matched against lowercased text in which hyphens and line breaks
@@ -289,8 +291,11 @@ def decide(seen: Evidence) -> Decision:
             chosen = slug
             break
 
-    runner_up = max(score for slug, score in scores.items() if slug != chosen)
+    second = max((s for s in SLUGS if s != chosen), key=lambda s: (scores[s], -_RANK[s]))
+    runner_up = scores[second]
     margin = max(0.0, scores[chosen] - runner_up) / scores[chosen]
     strength = min(1.0, scores[chosen] / FULL_SCORE)
     confidence = strength * (0.5 + 0.5 * margin)
-    return Decision(chosen, round(min(0.95, max(0.05, confidence)), 3))
+    return Decision(
+        chosen, round(min(0.95, max(0.05, confidence)), 3), runner_up=second if runner_up else None
+    )

@@ -11,7 +11,7 @@ from digest.models import DailyDigest
 from papers.models import Category, Paper
 from reader import pages
 from tests.browser.conftest import screenshot
-from tests.conftest import DEMO_DAY, REFERENCE_DAY
+from tests.conftest import DEMO_DAY, REFERENCE_DAY, chart_slugs
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 DAY_URL = f"/days/{DEMO_DAY.isoformat()}/"
@@ -54,7 +54,7 @@ def test_day_chart_slices_hover_click_and_the_language_switch(demo, open_page):
     assert str(chart[0]["count"]) in text and chart[0]["titles"][0][:30] in text
 
     # Clicking the second slice scrolls to that category's section.
-    target = chart[1]["slug"]
+    target = chart_slugs(chart)[1]
     label = slices.nth(1).locator("text.slicetext").bounding_box()
     page.mouse.click(label["x"] + label["width"] / 2, label["y"] + label["height"] / 2)
     page.wait_for_function(f"location.hash === '#{target}'")
@@ -99,7 +99,7 @@ def test_search_the_category_trend_and_math(demo, open_page):
     assert no_horizontal_scroll(phone)
     screenshot(phone, "search-phone")
 
-    slug = DailyDigest.objects.get(date=DEMO_DAY).chart[0]["slug"]
+    slug = chart_slugs(DailyDigest.objects.get(date=DEMO_DAY).chart)[0]
     for phone in (False, True):
         category = open_page(demo + f"/categories/{slug}/", phone=phone)
         category.locator("#trend-chart g.point").first.wait_for(state="attached")

@@ -12,7 +12,7 @@ from digest.models import DailyDigest
 from papers.models import Paper
 from summaries.models import CategorySummary
 from summaries.services import summarise_digest
-from tests.conftest import DEMO_DAY, REFERENCE_DAY
+from tests.conftest import DEMO_DAY, REFERENCE_DAY, chart_slugs
 
 pytestmark = pytest.mark.django_db
 HEADINGS = [
@@ -47,14 +47,14 @@ def test_day_page_shows_chart_categories_summaries_and_sources(client, reference
     digest = DailyDigest.objects.get(date=REFERENCE_DAY)
     figure = response.context["figure"]["data"][0]
     assert figure["values"] == [s["count"] for s in digest.chart]
-    assert figure["customdata"] == [s["slug"] for s in digest.chart]
+    assert figure["customdata"] == chart_slugs(digest.chart)
     embedded = html.split('id="category-chart-data" type="application/json">')[1].split(
         "</script>"
     )[0]
     assert json.loads(embedded)["data"][0]["values"] == figure["values"]
 
-    for slice_ in digest.chart:
-        assert f'id="{slice_["slug"]}"' in html
+    for slice_, slug in zip(digest.chart, chart_slugs(digest.chart), strict=True):
+        assert f'id="{slug}"' in html
         assert f"{slice_['emoji']} {slice_['name_ko']}" in html
     assert html.count(HEADINGS[0]) == len(digest.chart)
     positions = [html.index(heading) for heading in HEADINGS]
@@ -115,8 +115,8 @@ def test_day_page_lists_featured_papers_then_every_paper_with_authors_and_links(
     # Findings link the papers they cite.
     assert f'<a class="cite" href="/papers/{janus.arxiv_id}/"' in section
     # Every category links to its own page; the days link to each other.
-    for slice_ in digest.chart:
-        assert f'href="/categories/{slice_["slug"]}/"' in html
+    for slug in chart_slugs(digest.chart):
+        assert f'href="/categories/{slug}/"' in html
 
 
 def test_day_page_collapses_all_papers_and_links_the_neighbouring_days(client, make_day):
