@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, register_converter
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
@@ -10,6 +11,11 @@ from config import health
 from reader import downloads, feeds, views
 from reader.converters import ArxivIdConverter, IsoDateConverter
 from reader.sitemaps import SITEMAPS
+
+# The editors' admin names the product, not the framework ("Django 관리").
+admin.site.site_header = _("Daily AI Insights editing")
+admin.site.site_title = _("Daily AI Insights editing")
+admin.site.index_title = _("Digests, papers and summaries")
 
 register_converter(IsoDateConverter, "isodate")
 register_converter(ArxivIdConverter, "arxiv")

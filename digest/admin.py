@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from digest import pipeline, tasks
 from digest.models import DailyDigest, PipelineRun
@@ -34,11 +36,11 @@ class DailyDigestAdmin(admin.ModelAdmin):
         # The listing (a row per listed paper) is for the ingest stage, not for the list.
         return super().get_queryset(request).annotate(paper_total=Count("papers")).defer("listing")
 
-    @admin.display(description="papers", ordering="paper_total")
+    @admin.display(description=_("papers"), ordering="paper_total")
     def paper_count(self, digest):
         return digest.paper_total
 
-    @admin.display(description="stored / listed (new, cross, replaced)")
+    @admin.display(description=_("stored / listed (new, cross, replaced)"))
     def completeness(self, digest):
         if digest.announced is None or not digest.has_announcement:
             return ""
@@ -48,7 +50,7 @@ class DailyDigestAdmin(admin.ModelAdmin):
         )
         return f"{digest.stored}/{digest.announced} ({kinds})"
 
-    @admin.display(description="complete", boolean=True)
+    @admin.display(description=_("complete"), boolean=True)
     def is_complete(self, digest):
         return digest.is_complete
 
@@ -76,30 +78,31 @@ class PipelineRunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="duration")
+    @admin.display(description=_("duration"))
     def took(self, run):
         return f"{run.duration.total_seconds():.1f} s" if run.duration else ""
 
-    @admin.display(description="counts")
+    @admin.display(description=_("counts"))
     def short_counts(self, run):
         return ", ".join(f"{k} {v}" for k, v in run.counts.items() if k not in USAGE_COUNTS)
 
-    @admin.display(description="tokens in / out")
+    @admin.display(description=_("tokens in / out"))
     def tokens(self, run):
         if "input_tokens" not in run.counts:
             return ""
         return f"{run.counts['input_tokens']:,} / {run.counts.get('output_tokens', 0):,}"
 
-    @admin.display(description="cost (USD)")
+    @admin.display(description=_("cost (USD)"))
     def cost(self, run):
         return f"{run.counts['cost_usd']:.4f}" if "cost_usd" in run.counts else ""
 
-    @admin.display(description="error")
+    @admin.display(description=_("error"))
     def short_error(self, run):
         return run.error[:120]
 
     @admin.action(
-        description="Re-run the selected stages and the stages after them", permissions=["change"]
+        description=_("Re-run the selected stages and the stages after them"),
+        permissions=["change"],
     )
     def rerun_stages(self, request, queryset):
         order = list(pipeline.STAGES)
@@ -108,7 +111,9 @@ class PipelineRunAdmin(admin.ModelAdmin):
             first[day] = min(first.get(day, stage), stage, key=order.index)
         self._trigger(request, first)
 
-    @admin.action(description="Re-run the whole date of the selected runs", permissions=["change"])
+    @admin.action(
+        description=_("Re-run the whole date of the selected runs"), permissions=["change"]
+    )
     def rerun_dates(self, request, queryset):
         self._trigger(request, dict.fromkeys(queryset.values_list("date", flat=True).distinct()))
 
@@ -120,5 +125,12 @@ class PipelineRunAdmin(admin.ModelAdmin):
             except tasks.BrokerUnavailable as exc:
                 self.message_user(request, str(exc), messages.ERROR)
                 return
-            start = f"from {stage}" if stage else "all stages"
-            self.message_user(request, f"Queued {day.isoformat()} ({start}).", messages.SUCCESS)
+            message = (
+                gettext("Queued %(day)s (from %(stage)s).")
+                if stage
+                else gettext("Queued %(day)s (all stages).")
+            )
+            label = stage and PipelineRun.Stage(stage).label
+            self.message_user(
+                request, message % {"day": day.isoformat(), "stage": label}, messages.SUCCESS
+            )

@@ -11,46 +11,85 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import models
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from papers import assignment
 from papers.models import Category, Paper
 from papers.signals import corrections_saved
 
 HIGH_CONFIDENCE = 0.8
+ABSTRACT_CHARS = 280  # the review queue shows this much of each abstract
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    """The taxonomy. Papers, summaries and charts refer to a category by id, so its slug may
+    change (the old one keeps redirecting); the fallback category keeps its slug, stays active
+    and cannot be deleted (Category.clean)."""
+
     list_display = ["__str__", "slug", "name_ko", "color", "order", "is_active"]
     list_editable = ["order", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["slug", "name", "name_ko", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["previous_slugs"]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_fallback:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        """The autocomplete of a paper's category offers active categories only, as the inline
+        list and "Move to category…" do."""
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("model_name") == "paper" and request.GET.get("field_name") == "category":
+            queryset = queryset.filter(is_active=True)
+        return queryset, duplicates
+
+
+class PaperForm(forms.ModelForm):
+    """Both the change form and the inline list: a paper may keep a retired category, but not
+    be moved into one (the bulk move offers active categories only)."""
+
+    def clean_category(self):
+        category = self.cleaned_data.get("category")
+        if category is not None and not category.is_active and "category" in self.changed_data:
+            raise forms.ValidationError(
+                gettext('"%(category)s" is inactive: papers cannot be moved into it.')
+                % {"category": category}
+            )
+        return category
 
 
 class ReviewQueue(admin.SimpleListFilter):
-    title = "review queue"
+    title = _("review queue")
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("yes", f"Machine decisions below {settings.DIGEST_REVIEW_BELOW:.2f}")]
+        below = f"{settings.DIGEST_REVIEW_BELOW:.2f}"
+        return [("yes", gettext("Machine decisions below %(below)s") % {"below": below})]
 
     def queryset(self, request, queryset):
         return assignment.review_queue(queryset) if self.value() == "yes" else queryset
 
 
 class ConfidenceBand(admin.SimpleListFilter):
-    title = "confidence"
+    title = _("confidence")
     parameter_name = "confidence"
 
     def lookups(self, request, model_admin):
-        low = settings.DIGEST_REVIEW_BELOW
+        low, high = f"{settings.DIGEST_REVIEW_BELOW:.2f}", f"{HIGH_CONFIDENCE:.2f}"
         return [
-            ("low", f"low (below {low:.2f})"),
-            ("medium", f"medium ({low:.2f} to {HIGH_CONFIDENCE:.2f})"),
-            ("high", f"high ({HIGH_CONFIDENCE:.2f} and above)"),
-            ("none", "none"),
+            ("low", gettext("low (below %(low)s)") % {"low": low}),
+            ("medium", gettext("medium (%(low)s to %(high)s)") % {"low": low, "high": high}),
+            ("high", gettext("high (%(high)s and above)") % {"high": high}),
+            ("none", gettext("none")),
         ]
 
     def queryset(self, request, queryset):
@@ -65,11 +104,13 @@ class ConfidenceBand(admin.SimpleListFilter):
 
 
 class MoveForm(forms.Form):
-    category = forms.ModelChoiceField(Category.objects.active(), empty_label=None)
+    # Nothing preselected: an editor who submits without choosing is asked to choose.
+    category = forms.ModelChoiceField(Category.objects.active(), label=_("category"))
 
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
+    form = PaperForm
     list_display = [
         "arxiv_id",
         "title",
@@ -90,8 +131,9 @@ class PaperAdmin(admin.ModelAdmin):
         ConfidenceBand,
         "source",
     ]
-    actions = ["move_to_category"]
-    list_select_related = ["category"]
+    actions = ["move_to_category", "confirm_category"]
+    # The runner-up is joined for the review queue's column: no query per row.
+    list_select_related = ["category", "category_runner_up"]
     search_fields = ["arxiv_id", "title"]
     date_hierarchy = "announced_on"
     autocomplete_fields = ["category"]
@@ -99,6 +141,8 @@ class PaperAdmin(admin.ModelAdmin):
     readonly_fields = [
         "category_method",
         "category_confidence",
+        "category_runner_up",
+        "category_runner_up_confidence",
         "categorised_at",
         "created_at",
         "updated_at",
@@ -106,15 +150,24 @@ class PaperAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "arxiv_id", "version", "abs_url", "pdf_url", "announced_on"]}),
         (
-            "Category",
+            _("Category"),
             {
-                "description": "Changing the category here makes it an editor's decision, which "
-                "no automated re-run will overwrite.",
-                "fields": ["category", "category_method", "category_confidence", "categorised_at"],
+                "description": _(
+                    "Changing the category here makes it an editor's decision, which no "
+                    "automated re-run will overwrite."
+                ),
+                "fields": [
+                    "category",
+                    "category_method",
+                    "category_confidence",
+                    "category_runner_up",
+                    "category_runner_up_confidence",
+                    "categorised_at",
+                ],
             },
         ),
         (
-            "Metadata",
+            _("Metadata"),
             {
                 "fields": [
                     "abstract",
@@ -135,22 +188,127 @@ class PaperAdmin(admin.ModelAdmin):
         ),
     ]
 
+    class Media:
+        css = {"all": ["papers/review.css"]}
+
+    # The review queue: what an editor needs to decide without opening the paper.
+    REVIEW_DISPLAY = [
+        "arxiv_id",
+        "title_and_abstract",
+        "confidence",
+        "category",
+        "runner_up",
+        "decide",
+        "announced_on",
+    ]
+
     def get_ordering(self, request):
-        if request.GET.get(ReviewQueue.parameter_name) == "yes":
+        if self._reviewing(request):
             return ["category_confidence", "pk"]  # the least confident first
         return super().get_ordering(request)
 
-    @admin.display(description="confidence", ordering="category_confidence")
+    def get_list_display(self, request):
+        if self._reviewing(request):
+            return self.REVIEW_DISPLAY
+        return super().get_list_display(request)
+
+    def get_list_display_links(self, request, list_display):
+        if self._reviewing(request):
+            return ["arxiv_id"]
+        return super().get_list_display_links(request, list_display)
+
+    @staticmethod
+    def _reviewing(request) -> bool:
+        return request.GET.get(ReviewQueue.parameter_name) == "yes"
+
+    @admin.display(description=_("confidence"), ordering="category_confidence")
     def confidence(self, paper):
         return "" if paper.category_confidence is None else f"{paper.category_confidence:.2f}"
 
+    @admin.display(description=_("runner-up"), ordering="category_runner_up_confidence")
+    def runner_up(self, paper):
+        if paper.category_runner_up is None:
+            return ""
+        chance = paper.category_runner_up_confidence
+        return f"{paper.category_runner_up}" + ("" if chance is None else f" ({chance:.2f})")
+
+    @admin.display(description=_("title and abstract"))
+    def title_and_abstract(self, paper):
+        return format_html(
+            '<strong>{}</strong><br><span class="abstract">{}</span>',
+            paper.title,
+            Truncator(" ".join(paper.abstract.split())).chars(ABSTRACT_CHARS),
+        )
+
+    @admin.display(description=_("decide"))
+    def decide(self, paper):
+        """One click: confirm the machine's category, or take the runner-up. Each button posts
+        the list's form (with its CSRF token) to changelist_view, which applies it."""
+        choices = [
+            (paper.category, "✔ " + gettext("Confirm")),
+            (paper.category_runner_up, "→ " + gettext("Runner-up")),
+        ]
+        return format_html_join(
+            " ",
+            '<button type="submit" class="button" name="decide" value="{}:{}" title="{}">'
+            "{}</button>",
+            (
+                (paper.pk, category.pk, category, label)
+                for category, label in choices
+                if category is not None and category.is_active
+            ),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "decide" in request.POST:
+            return self._decide(request)
+        return super().changelist_view(request, extra_context)
+
+    def _decide(self, request):
+        """A review-queue button: make that category the editor's decision, back to the list."""
+        back = HttpResponseRedirect(request.get_full_path())
+        if not self.has_change_permission(request):
+            self.message_user(request, gettext("You may not change papers."), messages.ERROR)
+            return back
+        paper_id, _sep, category_id = request.POST["decide"].partition(":")
+        paper = category = None
+        if paper_id.isdigit() and category_id.isdigit():
+            paper = Paper.objects.filter(pk=paper_id).first()
+            category = Category.objects.active().filter(pk=category_id).first()
+        if paper is None or category is None:
+            self.message_user(
+                request, gettext("That paper or category no longer exists."), messages.ERROR
+            )
+            return back
+        moved = assignment.assign_by_editor(Paper.objects.filter(pk=paper.pk), category)
+        message = (
+            gettext("%(paper)s moved to %(category)s as an editor's decision.")
+            if moved
+            else gettext("%(paper)s confirmed in %(category)s as an editor's decision.")
+        )
+        self.message_user(
+            request, message % {"paper": paper.ref, "category": category}, messages.SUCCESS
+        )
+        self._rebuild_stale_days(request, [p.pk for p in moved])
+        return back
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, **{"form": PaperForm, **kwargs})
+
     def get_changelist_formset(self, request, **kwargs):
         """The inline category column as a plain select whose choices are read once, not once
-        per row (the autocomplete widget would query for every row)."""
+        per row (the autocomplete widget would query for every row). Inactive categories are
+        listed apart, so that a paper still in one shows it; PaperForm refuses moves into them."""
         formset = super().get_changelist_formset(request, **kwargs)
         field = formset.form.base_fields["category"]
         field.widget = forms.Select()
-        field.choices = [("", "---------"), *((c.pk, str(c)) for c in Category.objects.all())]
+        categories = list(Category.objects.all())
+        inactive = [(c.pk, str(c)) for c in categories if not c.is_active]
+        field.choices = [
+            ("", "---------"),
+            *((c.pk, str(c)) for c in categories if c.is_active),
+            *([(gettext("Inactive (cannot be chosen)"), inactive)] if inactive else []),
+        ]
         return formset
 
     def save_model(self, request, obj, form, change):
@@ -164,13 +322,13 @@ class PaperAdmin(admin.ModelAdmin):
             return
         super().save_model(request, obj, form, change)
 
-    @admin.action(description="Move to category…", permissions=["change"])
+    @admin.action(description=_("Move to category…"), permissions=["change"])
     def move_to_category(self, request, queryset):
         form = MoveForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {
                 **self.admin_site.each_context(request),
-                "title": "Move papers to a category",
+                "title": gettext("Move papers to a category"),
                 "opts": self.model._meta,
                 "form": form,
                 "papers": queryset.select_related("category"),
@@ -182,16 +340,45 @@ class PaperAdmin(admin.ModelAdmin):
         moved = assignment.assign_by_editor(Paper.objects.filter(pk__in=selected), category)
         self.message_user(
             request,
-            f"{len(selected)} papers are now in {category} as editor decisions "
-            f"({len(moved)} moved, the rest confirmed).",
+            ngettext(
+                "%(count)d paper is now in %(category)s as an editor's decision "
+                "(%(moved)d moved, the rest confirmed).",
+                "%(count)d papers are now in %(category)s as editor decisions "
+                "(%(moved)d moved, the rest confirmed).",
+                len(selected),
+            )
+            % {"count": len(selected), "category": category, "moved": len(moved)},
             messages.SUCCESS,
         )
         self._rebuild_stale_days(request, [paper.pk for paper in moved])
         return None
 
+    @admin.action(description=_("Confirm the machine's category"), permissions=["change"])
+    def confirm_category(self, request, queryset):
+        """The selected papers keep their category, as editors' decisions (locked). Papers in
+        an inactive category or without one are left for a move."""
+        rows = queryset.filter(category__is_active=True).values_list("pk", "category")
+        by_category: dict[int, list[int]] = {}
+        for pk, category_id in rows:
+            by_category.setdefault(category_id, []).append(pk)
+        for category in Category.objects.filter(pk__in=by_category):
+            papers = Paper.objects.filter(pk__in=by_category[category.pk])
+            assignment.assign_by_editor(papers, category)
+        confirmed = sum(map(len, by_category.values()))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d paper confirmed as an editor's decision.",
+                "%(count)d papers confirmed as editors' decisions.",
+                confirmed,
+            )
+            % {"count": confirmed},
+            messages.SUCCESS,
+        )
+
     def _rebuild_stale_days(self, request, paper_ids) -> None:
         """Tell the apps above that the correction is saved; they queue the rebuild of the days
         it made stale and say so."""
-        for _, note in corrections_saved.send(sender=Paper, paper_ids=paper_ids):
+        for _receiver, note in corrections_saved.send(sender=Paper, paper_ids=paper_ids):
             if note:
                 self.message_user(request, note)

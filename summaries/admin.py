@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from summaries import briefs
 from summaries.models import CategorySummary, PaperBrief
@@ -28,7 +30,9 @@ class CategorySummaryForm(forms.ModelForm):
             raise forms.ValidationError(str(exc)) from None
         known = {paper.ref for paper in self.instance.digest.papers.all()}
         if unknown := sorted(self.report.cited_refs() - known):
-            raise forms.ValidationError(f"Not papers of this day: {', '.join(unknown)}")
+            raise forms.ValidationError(
+                gettext("Not papers of this day: %(refs)s") % {"refs": ", ".join(unknown)}
+            )
         return render_markdown(self.report, self.instance.language)
 
 
@@ -97,7 +101,7 @@ class CategorySummaryAdmin(admin.ModelAdmin):
             obj.papers.add(*(p for p in obj.digest.papers.all() if p.ref in cited))
 
     @admin.action(
-        description="Regenerate selected summaries (locked ones are skipped)",
+        description=_("Regenerate selected summaries (locked ones are skipped)"),
         permissions=["change"],
     )
     def regenerate(self, request, queryset):
@@ -112,15 +116,20 @@ class CategorySummaryAdmin(admin.ModelAdmin):
             f"Queued {len(ids)} summaries for regeneration; {skipped} locked ones skipped.",
             messages.SUCCESS,
         )
-        for _, note in regeneration_requested.send(sender=CategorySummary, summary_ids=ids):
+        for _receiver, note in regeneration_requested.send(sender=CategorySummary, summary_ids=ids):
             if note:
                 self.message_user(request, note)
 
     @admin.action(
-        description="Unlock selected summaries (allow regeneration)", permissions=["change"]
+        description=_("Unlock selected summaries (allow regeneration)"), permissions=["change"]
     )
     def unlock(self, request, queryset):
-        self.message_user(request, f"Unlocked {queryset.update(locked=False)} summaries.")
+        count = queryset.update(locked=False)
+        self.message_user(
+            request,
+            ngettext("Unlocked %(count)d summary.", "Unlocked %(count)d summaries.", count)
+            % {"count": count},
+        )
 
     def changelist_view(self, request, extra_context=None):
         """The list, plus tokens and estimated cost per day for the rows it shows."""

@@ -10,7 +10,7 @@ from digest.models import DailyDigest
 from papers import assignment
 from papers.models import Category, Paper
 from summaries.models import CategorySummary
-from tests.conftest import DEMO_DAY
+from tests.conftest import DEMO_DAY, chart_slugs
 from tests.papers.test_classifier import shipped_model  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +63,8 @@ def test_editor_and_imported_decisions_survive_classify_and_whole_rebuilds(model
         )
     robotics_summary = CategorySummary.objects.get(digest__date=model_day, category=robotics)
     assert robotics_summary.papers.filter(pk=edited[0].pk).exists()
-    chart = {s["slug"]: s["count"] for s in DailyDigest.objects.get(date=model_day).chart}
+    chart = DailyDigest.objects.get(date=model_day).chart
+    chart = dict(zip(chart_slugs(chart), [s["count"] for s in chart], strict=True))
     assert chart["robotics"] == Paper.objects.filter(category=robotics).count()
 
 
@@ -76,7 +77,7 @@ def test_the_review_queue_holds_low_confidence_machine_decisions_only(model_day,
     shown = list(response.context["cl"].queryset)
     assert first not in shown and shown
     assert shown == list(low.filter(category_method="model"))
-    assert "Machine decisions below 0.60" in response.content.decode()
+    assert "신뢰도 0.60 미만인 기계 결정" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -185,7 +186,8 @@ def test_moving_papers_in_bulk_asks_for_the_category_then_moves_them(
     pipeline.run_stage(model_day, "summarise")
     pipeline.run_stage(model_day, "publish")
     assert not CategorySummary.objects.filter(needs_regeneration=True).exists()
-    chart = {s["slug"]: s["count"] for s in DailyDigest.objects.get(date=model_day).chart}
+    chart = DailyDigest.objects.get(date=model_day).chart
+    chart = dict(zip(chart_slugs(chart), [s["count"] for s in chart], strict=True))
     assert chart["multimodal"] == Paper.objects.filter(category=multimodal).count()
     summary = CategorySummary.objects.get(digest__date=model_day, category=multimodal)
     assert set(moved) <= set(summary.papers.all()) or summary.paper_count == chart["multimodal"]

@@ -71,7 +71,7 @@ def test_an_edit_that_breaks_the_structure_or_cites_another_day_is_refused(admin
     findings = summary.sections["findings"]
     ref = findings[0]["refs"][0]
     response = _edit(admin_client, summary, summary.body.replace(f"[{ref}", "[2501.00001", 1))
-    assert "Not papers of this day: 2501.00001" in str(response.context["adminform"].form.errors)
+    assert "이날의 논문이 아닙니다: 2501.00001" in str(response.context["adminform"].form.errors)
     summary.refresh_from_db()
     assert not summary.locked
 

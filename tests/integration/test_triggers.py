@@ -36,14 +36,14 @@ def test_rerunning_stages_queues_each_date_once_from_its_earliest_selected_stage
     selected = PipelineRun.objects.filter(stage__in=["publish", "classify", "summarise"])
     data = {"action": "rerun_stages", "_selected_action": [run.pk for run in selected]}
     response = admin_client.post(RUNS, data, follow=True)
-    assert messages(response) == ["Queued 2024-11-14 (from classify)."]
+    assert messages(response) == ["2024-11-14을(를) 대기열에 넣었습니다 (분류 단계부터)."]
     assert queued(broker) == [chain(REFERENCE_DAY, "classify", force=True)]
 
 
 def test_rerunning_dates_queues_every_stage_of_each_date(admin_client, reference_day, broker):
     data = {"action": "rerun_dates", "_selected_action": [PipelineRun.objects.first().pk]}
     response = admin_client.post(RUNS, data, follow=True)
-    assert messages(response) == ["Queued 2024-11-14 (all stages)."]
+    assert messages(response) == ["2024-11-14을(를) 대기열에 넣었습니다 (모든 단계)."]
     assert queued(broker) == [chain(REFERENCE_DAY, force=True)]
 
 

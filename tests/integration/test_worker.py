@@ -144,7 +144,9 @@ def test_with_redis_down_pages_serve_and_triggers_fail_clearly_then_succeed(
     # Redis back: the same action queues the re-run and a worker carries it out.
     redis_down.undo()
     response = admin_client.post(runs, rerun, follow=True)
-    assert [str(m) for m in response.context["messages"]] == ["Queued 2024-11-14 (all stages)."]
+    assert [str(m) for m in response.context["messages"]] == [
+        "2024-11-14을(를) 대기열에 넣었습니다 (모든 단계)."
+    ]
     worker = workers().start()
     wait_for(
         lambda: PipelineRun.objects.filter(status="succeeded").count() == 8,
