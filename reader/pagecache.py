@@ -119,9 +119,11 @@ def connect() -> None:
     """Called from DigestConfig.ready(), so workers and the admin invalidate too."""
     from digest.models import DailyDigest
     from papers.models import Category, Paper
-    from summaries.models import CategorySummary
+    from summaries.models import CategorySummary, PaperBrief
 
-    for model in (DailyDigest, Paper, Category, CategorySummary):
+    # An editor's TL;DR is saved one by one; the pipeline's bulk upserts are followed by its
+    # save of the digest.
+    for model in (DailyDigest, Paper, Category, CategorySummary, PaperBrief):
         post_save.connect(invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"pagecache-delete-{model}")
     for through in (DailyDigest.papers.through, CategorySummary.papers.through):

@@ -14,12 +14,14 @@ from digest.importer import IMPORTED, imported_refs
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from reader.markdown import summary_html
-from summaries.models import CategorySummary
+from summaries.models import CategorySummary, PaperBrief
 from summaries.report import SECTION_TITLES, Report, split_citation
 
 RECENT_DAYS = 10  # days listed on a category page
 TREND_WEEKS = 26  # weeks in a category's trend chart
 CATEGORY_PAPERS = 3  # featured papers shown per day on a category page
+FINDINGS_SHOWN = 2  # key findings a day page shows of a category before it is expanded
+CARDS_SHOWN = 3  # TL;DR cards likewise
 # Column heads of the archive's calendars, Sunday first.
 WEEKDAYS = [
     pgettext_lazy("calendar", "Sun"),
@@ -43,6 +45,10 @@ class DayPaper(NamedTuple):
     pdf_url: str
     upvotes: int | None
     category_id: int | None
+    hf_comments: int | None
+    github_repo: str
+    github_stars: int | None
+    published: datetime.datetime | None
 
     @property
     def ref(self) -> str:
@@ -52,9 +58,9 @@ class DayPaper(NamedTuple):
 def day_page(digest, language: str) -> dict:
     """Context for one published day: chart figure, then one section per category.
 
-    Queries: the papers, the categories, the summaries, and the neighbouring days. A day has
-    ~1,000 papers, so they are read as DayPaper tuples with only the fields the page shows
-    (abstracts are on the papers' own pages).
+    Queries: the papers, their TL;DRs, the categories, the summaries, and the neighbouring
+    days. A day has ~1,000 papers, so they are read as DayPaper tuples with only the fields the
+    page shows (abstracts are on the papers' own pages).
     """
     papers = [DayPaper(*row) for row in digest.papers.values_list(*DayPaper._fields)]
     by_category = defaultdict(list)
@@ -62,6 +68,7 @@ def day_page(digest, language: str) -> dict:
         by_category[paper.category_id].append(paper)
     by_ref = {paper.ref: paper for paper in papers}
     summaries = in_language(digest.summaries.select_related("category"), language)
+    briefs = paper_briefs(PaperBrief.objects.filter(paper__digests=digest), language)
 
     # The chart names categories by id: an editor's new slug or name shows at once.
     categories = {c.pk: c for c in Category.objects.all()}
@@ -87,6 +94,7 @@ def day_page(digest, language: str) -> dict:
                 "summary": summary and _summary_parts(summary, by_ref),
             }
         )
+        sections[-1].update(_opening(sections[-1]))
     # Both neighbouring days in one query that SQLite (the demo) can run too.
     neighbours = (
         type(digest)
@@ -102,6 +110,7 @@ def day_page(digest, language: str) -> dict:
         "digest": digest,
         "sections": sections,
         "paper_count": len(papers),
+        "briefs": briefs,
         "figure": chart.plotly_figure(
             digest.chart, language, {pk: c.slug for pk, c in categories.items()}
         ),
@@ -127,6 +136,40 @@ def preferring(summaries, language: str) -> dict:
     return chosen
 
 
+class Brief(NamedTuple):
+    """A paper's TL;DR as the pages show it, labelled by where it came from."""
+
+    text: str
+    source: str  # PaperBrief.Source: claude, extract (from the abstract) or editor
+    language: str
+
+
+def paper_briefs(briefs, language: str) -> dict[int, Brief]:
+    """The TL;DRs of `briefs` (a PaperBrief queryset) by paper id, in the reader's language when
+    stored, else the default language; empty ones (waiting for the retry pass) left out. One
+    query."""
+    rows = briefs.shown().filter(language__in={language, settings.DIGEST_LANGUAGE})
+    chosen: dict[int, Brief] = {}
+    for paper_id, lang, text, source in rows.values_list("paper_id", "language", "text", "source"):
+        if lang == language or paper_id not in chosen:
+            chosen[paper_id] = Brief(text, source, lang)
+    return chosen
+
+
+def _opening(section: dict) -> dict:
+    """What a category shows before anything is expanded: its first key findings, and the TL;DR
+    cards of the most popular featured papers those findings do not cite (any papers when
+    nothing is featured). The rest of the summary and every paper are in collapsed parts."""
+    summary = section["summary"]
+    findings = ((summary and summary.get("findings")) or [])[:FINDINGS_SHOWN]
+    cited = {paper.pk for finding in findings for paper in finding["papers"]}
+    pool = section["featured"] or section["papers"]
+    return {
+        "findings": findings,
+        "cards": [paper for paper in pool if paper.pk not in cited][:CARDS_SHOWN],
+    }
+
+
 def _summary_parts(summary, by_ref: dict) -> dict:
     """The five sections with their headings; every line carries the papers it cites.
 
@@ -148,6 +191,7 @@ def _summary_parts(summary, by_ref: dict) -> dict:
         "language": summary.language,
         "generator": summary.generator,
         "note": report.note,
+        "findings": findings,
         "parts": [
             {"key": "themes", "title": titles["themes"], "items": _cited(report.themes, by_ref)},
             {"key": "trends", "title": titles["trends"], "items": _cited(report.trends, by_ref)},
@@ -172,7 +216,7 @@ def category_page(category, language: str) -> dict:
     """A category's share over recent weeks and its latest days with their summaries.
 
     Queries: the published days of the trend window, the summaries of the recent days with
-    their featured papers (two), and the other categories.
+    their featured papers (two), their TL;DRs, and the other categories.
     """
     days = DailyDigest.objects.published()
     latest = days.order_by("-date").values_list("date", flat=True).first()
@@ -205,10 +249,13 @@ def category_page(category, language: str) -> dict:
         report = summary and Report.from_dict(summary.sections)
         day["theme"] = report.themes[0] if report and report.themes else ""
         day["papers"] = list(summary.papers.all())[:CATEGORY_PAPERS] if summary else []
+    shown = [paper.pk for day in recent for paper in day["papers"]]
+    briefs = paper_briefs(PaperBrief.objects.filter(paper__in=shown), language)
     return {
         "category": category,
         "name": category.display_name(language),
         "recent": recent,
+        "briefs": briefs,
         "figure": chart.trend_figure(category, sorted(weeks.items()), language),
         "weeks": TREND_WEEKS,
         "categories": [
@@ -255,7 +302,7 @@ def paper_page(paper, language: str) -> dict | None:
     """A paper with the published days it appeared in and the summaries citing it.
 
     Returns None when no published day has it: readers only see published papers.
-    Queries: the published days, and the summaries with their day and category.
+    Queries: the published days, the summaries with their day and category, its TL;DRs.
     """
     digests = list(paper.digests.published().order_by("-date").only("date"))
     if not digests:
@@ -271,4 +318,5 @@ def paper_page(paper, language: str) -> dict | None:
         "digests": digests,
         "citing": sorted(citing.values(), key=lambda s: s.digest.date, reverse=True),
         "category_name": paper.category and paper.category.display_name(language),
+        "briefs": paper_briefs(PaperBrief.objects.filter(paper=paper), language),
     }

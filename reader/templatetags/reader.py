@@ -44,33 +44,84 @@ def _paper_url_pattern(script_prefix: str) -> str:
 
 
 @register.simple_tag
-def paper_list(papers) -> str:
-    """<li> items for papers: title (to its page here), popularity, authors, arXiv and PDF links.
+def paper_list(papers, briefs=None, authors_shown=AUTHORS_SHOWN) -> str:
+    """<li> items for papers: title (to its page here), popularity, the TL;DR, authors, and the
+    arXiv, PDF and code links. `briefs` are the papers' TL;DRs by paper id (reader.pages.Brief);
+    `authors_shown` how many authors are named before "and N more".
 
     Written in Python rather than as an included template: a day lists ~1,000 papers and an
-    include per paper costs more than the rest of the page.
+    include per paper costs more than the rest of the page. Each item carries its upvotes, stars,
+    submission date and arXiv id, by which static/js/day.js sorts a list in place.
     """
+    briefs = briefs or {}
     upvotes_title = escape(gettext("Hugging Face upvotes"))
+    comments_title = escape(gettext("Comments on Hugging Face"))
+    stars_title = escape(gettext("Stars on GitHub"))
     source = escape(gettext("Source"))
+    labels = _tldr_labels()
     items = []
     for paper in papers:
         title = paper.title
         title = mathml.render(title) if "$" in title or "\\" in title else _escape(title)
-        parts = [f'<li class="paper"><a class="paper-title" href="{_escape(paper_url(paper))}">']
-        parts.append(f"{title}</a>")
+        published = paper.published.date().isoformat() if paper.published else ""
+        parts = [
+            f'<li class="paper" data-upvotes="{paper.upvotes or 0}" '
+            f'data-stars="{paper.github_stars or 0}" data-published="{published}" '
+            f'data-id="{_escape(paper.arxiv_id or "")}">'
+            f'<a class="paper-title" href="{_escape(paper_url(paper))}">{title}</a>'
+        ]
         if paper.upvotes:
             parts.append(f' <span class="upvotes" title="{upvotes_title}">▲ {paper.upvotes}</span>')
+        if paper.hf_comments:
+            parts.append(
+                f' <span class="comments" title="{comments_title}">💬 {paper.hf_comments}</span>'
+            )
+        if brief := briefs.get(paper.pk):
+            parts.append(_tldr(brief, labels))
         meta = []
         if paper.authors:
-            meta.append(f'<span class="authors">{_escape(authors(paper.authors))}</span>')
+            names = authors(paper.authors, authors_shown)
+            meta.append(f'<span class="authors">{_escape(names)}</span>')
         if url := http_url(paper.abs_url):
             label = f"arXiv:{_escape(paper.arxiv_id)}" if paper.arxiv_id else source
             meta.append(f'<a href="{_escape(url)}">{label}</a>')
         if url := http_url(paper.pdf_url):
             meta.append(f'<a href="{_escape(url)}">PDF</a>')
+        if url := http_url(paper.github_repo):
+            stars = (
+                f' <span class="stars" title="{stars_title}">★ {paper.github_stars}</span>'
+                if paper.github_stars
+                else ""
+            )
+            meta.append(f'<a class="code" href="{_escape(url)}">GitHub</a>{stars}')
         parts.append(f'<span class="paper-meta">{" · ".join(meta)}</span></li>')
         items.append("".join(parts))
     return mark_safe("\n".join(items))  # every value above is escaped
+
+
+@register.simple_tag
+def tldr(briefs, paper) -> str:
+    """The paper's TL;DR from `briefs` (by paper id, reader.pages.Brief), labelled by where it
+    came from: "AI summary", "From the abstract" or "Editor's summary"; "" without one."""
+    brief = briefs.get(paper.pk) if briefs else None
+    return mark_safe(_tldr(brief, _tldr_labels())) if brief else ""
+
+
+def _tldr_labels() -> dict[str, str]:
+    return {
+        "claude": escape(gettext("AI summary")),
+        "extract": escape(gettext("From the abstract")),
+        "editor": escape(gettext("Editor's summary")),
+    }
+
+
+def _tldr(brief, labels: dict[str, str]) -> str:
+    text = mathml.render(brief.text) if "$" in brief.text else _escape(brief.text)
+    lang = "en" if brief.source == "extract" else brief.language  # an extract is English
+    return (
+        f'<p class="tldr tldr-{_escape(brief.source)}"><span class="tldr-label">'
+        f'{labels.get(brief.source, "")}</span> <span lang="{lang}">{text}</span></p>'
+    )
 
 
 @register.filter

@@ -56,8 +56,8 @@ def test_category_page_shows_its_weekly_share_and_latest_days(client, make_day):
 def test_category_page_query_count_does_not_grow(client, make_day, size, django_assert_num_queries):
     build_days(make_day, {DEMO_DAY - datetime.timedelta(days=d): size for d in range(3)})
     slug = chart_slugs(DailyDigest.objects.get(date=DEMO_DAY).chart)[0]
-    # category, latest day, trend days, summaries, their papers, all categories
-    with django_assert_num_queries(6):
+    # category, latest day, trend days, summaries, their papers, their TL;DRs, all categories
+    with django_assert_num_queries(7):
         assert client.get(reverse("category", args=[slug])).status_code == 200
 
 
@@ -87,7 +87,8 @@ def test_paper_page_shows_abstract_metadata_category_decision_and_digests(
     client, reference_day, django_assert_num_queries
 ):
     paper = Paper.objects.get(arxiv_id="2411.07975")
-    with django_assert_num_queries(3):  # paper with category, published days, citing summaries
+    # paper with category, published days, citing summaries, its TL;DRs
+    with django_assert_num_queries(4):
         html = client.get(reverse("paper", args=[paper.arxiv_id])).text
     assert "JanusFlow" in html and paper.abstract[:60] in html
     assert paper.authors[-1] in html

@@ -93,8 +93,8 @@ def test_day_page_query_count_does_not_grow_with_the_day(
     make_day(size)
     pipeline.build_digest(DEMO_DAY)
     assert Paper.objects.count() == size
-    # digest, papers with categories, summaries, previous day, next day
-    with django_assert_num_queries(5):
+    # digest, papers with categories, their TL;DRs, summaries, previous day, next day
+    with django_assert_num_queries(6):
         response = client.get(reverse("day", args=[DEMO_DAY]))
     assert response.status_code == 200
 
@@ -105,9 +105,10 @@ def test_day_page_lists_featured_papers_then_every_paper_with_authors_and_links(
     digest = DailyDigest.objects.get(date=REFERENCE_DAY)
     html = client.get(reverse("day", args=[REFERENCE_DAY])).text
     janus = Paper.objects.get(arxiv_id="2411.07975")
-    # Cited by its summary: featured, with its popularity, linked to its page here and to arXiv.
+    # Cited by its summary's first finding, and listed with every paper of its category: with
+    # its popularity, linked to its page here and to arXiv.
     section = html.split(f'id="{janus.category.slug}"')[1].split('<section class="category"')[0]
-    featured = section.split("주요 논문")[1]
+    featured = section.split('class="all-papers"')[1]
     assert f'href="/papers/{janus.arxiv_id}/"' in featured
     assert f"▲ {janus.upvotes}" in featured
     assert 'href="https://arxiv.org/pdf/2411.07975">PDF</a>' in featured
