@@ -1,21 +1,27 @@
 """Labelled papers: the set the project ships (labels/*.jsonl), editors' decisions, the split.
 
 A labels file is JSON Lines, one paper a line: `arxiv_id`, `title`, `abstract`, `categories`
-(arXiv categories, a list) and `label` (a taxonomy slug), optionally a `note` saying why.
-Which papers are held out depends on the arXiv id alone, so the split never moves when labels
-are corrected or added, and an editor's decision on a held-out paper stays held out.
+(arXiv categories, a list) and `label` (a taxonomy slug), optionally a `note` saying why, the
+listing date `listed` (YYYY-MM-DD) and `sample` ("random" or "enriched:<topic>").
+
+The split is by listing date: whole later months (HELD_OUT_FROM on) are held out, every earlier
+month trains, so the score predicts a day the model has never seen, as the daily run meets
+it. A paper without a `listed` date takes its file name's date (`arxiv-2025-05-27.jsonl`), else
+its arXiv id's month (2410.18072 -> 2024-10): the older files all fall before the held-out
+months. Editors' decisions train, except one on a held-out paper, which stays held out.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 LABELS_DIR = Path(__file__).resolve().parent / "labels"
-HELD_OUT_EVERY = 4  # one paper in four is held out
+HELD_OUT_FROM = "2026-05"  # listing months from this one on are held out (2026-05..2026-08)
 FIELDS = ("arxiv_id", "title", "abstract", "categories", "label")
 
 
@@ -30,6 +36,12 @@ class Example:
     abstract: str
     categories: tuple[str, ...]
     label: str
+    listed: str = ""  # listing date, YYYY-MM-DD (or YYYY-MM); "" for an editor's new paper
+    sample: str = ""  # "random", "enriched:<topic>", or "" (older files, editors)
+
+    @property
+    def month(self) -> str:
+        return self.listed[:7]
 
 
 def read(path: Path, slugs: Iterable[str] | None = None) -> list[Example]:
@@ -39,16 +51,24 @@ def read(path: Path, slugs: Iterable[str] | None = None) -> list[Example]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise LabelsError(f"{path}: cannot be read: {exc}") from None
-    examples = [_example(path, number, line, allowed) for number, line in enumerate(lines, 1)]
+    dated = _FILE_DATE.search(Path(path).name)
+    default = dated.group(1) if dated else ""
+    examples = [
+        _example(path, number, line, allowed, default) for number, line in enumerate(lines, 1)
+    ]
     examples = [example for example in examples if example is not None]
     if not examples:
         raise LabelsError(f"{path}: no labelled papers in it.")
     return examples
 
 
-def shipped() -> list[Example]:
-    """Every labelled paper the project ships, in file order."""
-    return [example for path in sorted(LABELS_DIR.glob("*.jsonl")) for example in read(path)]
+def shipped(folder: Path | None = None) -> list[Example]:
+    """Every labelled paper the project ships, once (a later file's label wins), file order."""
+    merged: dict[str, Example] = {}
+    for path in sorted(Path(folder or LABELS_DIR).glob("*.jsonl")):
+        for example in read(path):
+            merged[example.arxiv_id] = example
+    return list(merged.values())
 
 
 def bucket(arxiv_id: str, buckets: int) -> int:
@@ -56,16 +76,22 @@ def bucket(arxiv_id: str, buckets: int) -> int:
     return int(hashlib.sha256(arxiv_id.encode()).hexdigest(), 16) % buckets
 
 
-def is_held_out(arxiv_id: str) -> bool:
-    return bucket(arxiv_id, HELD_OUT_EVERY) == 0
+def is_held_out(example: Example) -> bool:
+    """Listed in a held-out month (an editor's new paper, without a date, trains)."""
+    return bool(example.listed) and example.month >= HELD_OUT_FROM
 
 
 def split(examples: Iterable[Example]) -> tuple[list[Example], list[Example]]:
-    """(training, held out)."""
+    """(training, held out): earlier listing months train, HELD_OUT_FROM on are held out."""
     training, held_out = [], []
     for example in examples:
-        (held_out if is_held_out(example.arxiv_id) else training).append(example)
+        (held_out if is_held_out(example) else training).append(example)
     return training, held_out
+
+
+def random_sample(examples: Iterable[Example]) -> list[Example]:
+    """The papers drawn at random from their month (what a real day looks like)."""
+    return [example for example in examples if example.sample == "random"]
 
 
 def editor_decisions() -> list[Example]:
@@ -83,13 +109,34 @@ def editor_decisions() -> list[Example]:
 
 
 def merge(shipped: Iterable[Example], decisions: Iterable[Example]) -> list[Example]:
-    """The shipped labels with editors' decisions added; an editor overrides a shipped label."""
+    """The shipped labels with editors' decisions added; an editor overrides a shipped label
+    (the paper keeps its listing date and sample, so a held-out paper stays held out)."""
     merged = {example.arxiv_id: example for example in shipped}
-    merged.update((example.arxiv_id, example) for example in decisions)
+    for decision in decisions:
+        known = merged.get(decision.arxiv_id)
+        merged[decision.arxiv_id] = (
+            replace(known, label=decision.label) if known is not None else decision
+        )
     return list(merged.values())
 
 
-def _example(path, number: int, line: str, allowed: set[str] | None) -> Example | None:
+_FILE_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})")
+_ID_MONTH = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}")
+
+
+def _listed(row: dict, default: str) -> str:
+    listed = row.get("listed")
+    if isinstance(listed, str) and listed.strip():
+        return listed.strip()
+    if default:
+        return default
+    match = _ID_MONTH.match(row["arxiv_id"].strip())
+    return f"20{match.group(1)}-{match.group(2)}" if match else ""
+
+
+def _example(
+    path, number: int, line: str, allowed: set[str] | None, default: str = ""
+) -> Example | None:
     if not line.strip():
         return None
     where = f"{path}:{number}"
@@ -118,4 +165,6 @@ def _example(path, number: int, line: str, allowed: set[str] | None) -> Example 
         " ".join(row["abstract"].split()),
         tuple(str(code) for code in categories),
         row["label"],
+        _listed(row, default),
+        str(row.get("sample") or ""),
     )
