@@ -9,7 +9,8 @@ For each size: the bare parse (the XML pages to paper records through the arxiv 
 ingest reads them; and an lxml parse alone, for scale), the store (the bulk upsert and the
 digest's papers in one transaction) and the whole ingest stage (listing, fetch, parse, store),
 with the queries each used; and, on PostgreSQL, what computing the stored papers' search vectors
-(to_tsvector, papers/0005) costs alone, as part of the store is that, for search (issue 6).
+(weighted to_tsvector, reader/migrations/0001) costs alone, as part of the store is that, for
+search (issues 6 and 18).
 Run: DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/daily_ai_insights \
      uv run python bench/ingest.py
 """
@@ -139,13 +140,15 @@ def measure(size: int) -> dict:
 
 
 def search_vectors() -> None:
-    """Compute the stored papers' search vectors again, as storing them does (papers/0005)."""
+    """Compute the stored papers' search vectors again, as storing them does (weighted: title A,
+    abstract B, reader/migrations/0001)."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || "
-            "coalesce(abstract, ''))) FROM papers_paper"
+            "SELECT count(setweight(to_tsvector('english'::regconfig, coalesce(title, '')), 'A') "
+            "|| setweight(to_tsvector('english'::regconfig, coalesce(abstract, '')), 'B')) "
+            "FROM papers_paper"
         )
 
 
