@@ -8,7 +8,7 @@ from django.views.i18n import set_language
 
 from api.v1 import api as api_v1
 from config import health
-from reader import downloads, feeds, views
+from reader import downloads, feeds, search_feed, views
 from reader.converters import ArxivIdConverter, IsoDateConverter
 from reader.sitemaps import SITEMAPS
 
@@ -54,6 +54,8 @@ urlpatterns = [
     path("feeds/categories/<slug:slug>.atom", feeds.category_atom, name="feed-category-atom"),
     path("feeds/categories/<slug:slug>/papers.rss", feeds.papers_rss, name="feed-papers-rss"),
     path("feeds/categories/<slug:slug>/papers.atom", feeds.papers_atom, name="feed-papers-atom"),
+    path("feeds/search.rss", search_feed.search_rss, name="feed-search-rss"),
+    path("feeds/search.atom", search_feed.search_atom, name="feed-search-atom"),
     path("health/", health.health, name="health"),
     path("", include("followers.urls")),
     path("api/v1/", api_v1.urls),

@@ -94,7 +94,7 @@ def _paper(request, name, **lookup):
 @require_safe
 def search_view(request):
     context = search.search_page(
-        request.GET.get("q", ""), request.GET.get("page"), request.LANGUAGE_CODE
+        request.GET.get("q", ""), request.GET.get("page"), request.LANGUAGE_CODE, request.GET
     )
     return render(request, "reader/search.html", context)
 
