@@ -380,6 +380,9 @@ def main() -> None:
         category = [reverse("category", args=[slug]) for slug in _latest_chart_slugs()]
         searches = [f"{reverse('search')}?{urlencode({'q': q})}" for q in SEARCHES]
         searches += [s + "&page=2" for s in searches[:5]]
+        # By relevance (the default, above), filtered by category and dates, and newest first.
+        searches += [s + "&category=computer-vision&from=2025-01-01" for s in searches[:5]]
+        newest = [s + "&sort=newest" for s in searches[: len(SEARCHES)]]
         feed = _feed_url()
 
         n, clients = args.requests, args.concurrency
@@ -412,6 +415,7 @@ def main() -> None:
             results["day_cached"] = run([(warm * (n // len(warm) + 1))[:n]])
             results["category_uncached"] = run([category] * 10, before=invalidate)
             results["search"] = run([(searches * (300 // len(searches) + 1))[:300]])
+            results["search_newest"] = run([(newest * (300 // len(newest) + 1))[:300]])
             if feed:  # rendered on the first request after a change, then from the cache
                 results["feed_uncached"] = run([[feed]] * 10, before=invalidate)
                 results["feed"] = run([[feed] * 100])

@@ -47,6 +47,7 @@ SCRIPTS = [
     Script("chart_image.py"),
     Script("llm_cost.py"),
     Script("pages.py", ("--gc-freeze",), ("--gc-freeze", "--days", "30")),
+    Script("search_quality.py"),
 ]
 
 

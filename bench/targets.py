@@ -131,9 +131,19 @@ ROWS = [
         "{day_cached_throughput_ratio:.2f}", "day_cached_throughput_ratio",
         Target(">=", 0.5, 6)),
     endpoint("category_uncached", "Category page, uncached"),
-    endpoint("search", "Search"),
+    endpoint("search", "Search by relevance (the default), some with filters"),
     Row("pages.py", "Search: p99", "{search_p99_ms:.1f} ms", "search_p99_ms",
         Target("<", 150, 6, " ms")),
+    endpoint("search_newest", "Search, newest first"),
+    Row("search_quality.py", "Known-item search, 200 real papers among 105,007: relevance",
+        "success@1 {relevance_success_at_1:.3f} · success@5 {relevance_success_at_5:.3f} · "
+        "MRR {relevance_mrr:.3f}", "relevance_success_at_5",
+        Target(">=", 0.9, 18, " success@5", timing=False)),
+    Row("search_quality.py", "Known-item search, the same queries newest first",
+        "success@1 {newest_success_at_1:.3f} · success@5 {newest_success_at_5:.3f} · "
+        "MRR {newest_mrr:.3f}"),
+    Row("search_quality.py", "Known-item search by relevance over 105,007 papers: latency",
+        "p50 {relevance_p50_ms:.1f} ms · p99 {relevance_p99_ms:.1f} ms (in process)"),
     endpoint("feed_uncached", "Daily feed (RSS), first request after a change"),
     endpoint("feed", "Daily feed (RSS), cached"),
 ]  # fmt: skip
