@@ -8,14 +8,14 @@ reader/search.py sorted by relevance and newest first, and reports success@1, su
 paper on the first result, in the first five) and the mean reciprocal rank over the first page
 (20 results; a paper further down counts 0), with the relevance search's latency.
 
-How a query is written (deterministic, no model): the title's words, lower-cased, without
-stop words and the words every AI title uses (GENERIC), ordered by how rare each is among all
-the corpus's titles (inverse document frequency, ties by position); words are taken from the
-rarest on until their IDF adds up to QUERY_BITS (about what one word that only this title has
-gives), at least 2 and at most 5, and they are typed in title order. A query may not be the
-whole title (its least rare word is dropped then, or the paper is skipped if fewer than 2 remain),
-and a title with fewer than 2 usable words is skipped for the next draw. `--show N` prints N
-queries beside their titles, to check them by hand.
+How a query is written (deterministic, no model; docs/search.md has a hand check): a title's
+leading coined name ("EfficientGFormer: …") is dropped, as what a half-remembering reader has
+forgotten; of the rest, lower-cased, without stop words and the words most AI titles carry
+(GENERIC), 2 words are drawn from a title with up to 3 such words, 3 from 4-6, 4 from 7 or more,
+without replacement, each as likely as it is rare among the corpus's titles (its IDF), by a
+generator seeded with the paper's id; they are typed in title order, without quotes. A query
+that would be the whole title loses a word, and a title that gives fewer than 2 words is skipped
+for the next draw. `--show N` prints N queries beside their titles, to check them by hand.
 
 Run: uv run python bench/search_quality.py [--sample 200 --seed 18 --show 20 --keep --reuse]
 Environment: BENCH_SEARCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/
