@@ -2,12 +2,24 @@
 
 from digest import pipeline
 from digest.management.day_command import DayCommand
+from digest.models import DailyDigest
 
 
 class Command(DayCommand):
     help = "Run the whole pipeline for one announcement date (YYYY-MM-DD), without a worker."
 
-    def handle_day(self, day, **options):
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--unless-published",
+            action="store_true",
+            help="Leave a day that is already published as it is (make demo, run again).",
+        )
+
+    def handle_day(self, day, unless_published=False, **options):
+        if unless_published and DailyDigest.objects.published().filter(date=day).exists():
+            self.stdout.write(f"{day.isoformat()} is already published: left as it is")
+            return
         self.stdout.write(f"Building the digest of {day.isoformat()}")
         pipeline.build_digest(day, progress=self._stage_done)
         self.stdout.write(

@@ -1,5 +1,6 @@
 """Import the reference product's reports (`Papers_<date>_report.md`) as published days."""
 
+import datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,13 +24,25 @@ class Command(BaseCommand):
             action="store_true",
             help="Overwrite days the pipeline has already built with the reports' content.",
         )
+        parser.add_argument(
+            "--except",
+            dest="excepted",
+            nargs="+",
+            default=[],
+            metavar="YYYY-MM-DD",
+            type=datetime.date.fromisoformat,
+            help="Leave these days' reports out: days the pipeline builds (make demo).",
+        )
 
-    def handle(self, *args, paths, replace, **options):
+    def handle(self, *args, paths, replace, excepted, **options):
         files = []
         for path in paths:
             files += sorted(path.glob("Papers_*_report.md")) if path.is_dir() else [path]
         try:
             reports = [read_report(path) for path in files]
+            for report in [r for r in reports if r.date in excepted]:
+                self.stdout.write(f"  {report.date.isoformat()}: left to the pipeline")
+                reports.remove(report)
             if not reports:
                 raise ReportError(
                     f"No Papers_<date>_report.md files in {', '.join(map(str, paths))}."

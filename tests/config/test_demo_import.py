@@ -1,0 +1,82 @@
+"""`make demo` imports the reference product's reports (data/reference-reports/) beside the days
+it builds, on SQLite, in a separate process: the imported days are published and marked imported,
+the built day stays the pipeline's own (its papers that the reports share keep the reports'
+category, which the pipeline does not overwrite), and running the demo's steps again changes no
+row count."""
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+REPORTS = REPO / "data" / "reference-reports"
+IMPORT = ["import_report", "data/reference-reports/", "--except", "2024-11-14"]
+SCRIPT = f"""
+import json
+import django
+django.setup()
+from django.apps import apps
+from django.core.management import call_command
+from django.test import Client
+from digest.models import DailyDigest
+from summaries.models import CategorySummary
+
+def demo():
+    call_command("migrate", verbosity=0)
+    call_command(*{IMPORT!r}, stdout=open("/dev/null", "w"))
+    call_command("build_digest", "2024-11-14", "--unless-published", stdout=open("/dev/null", "w"))
+
+def rows():
+    return {{m._meta.label: m._default_manager.count() for m in apps.get_models()}}
+
+demo()
+first = rows()
+demo()
+client = Client(HTTP_HOST="127.0.0.1")
+day = client.get("/days/2024-11-15/").content.decode()
+published = DailyDigest.objects.published().values_list("date", flat=True)
+print(json.dumps({{
+    "first": first,
+    "second": rows(),
+    "published": [d.isoformat() for d in published],
+    "generators": {{
+        s.digest.date.isoformat(): s.generator
+        for s in CategorySummary.objects.select_related("digest")
+    }},
+    "archive": client.get("/archive/").status_code,
+    "day": day,
+}}))
+"""
+
+
+def test_the_demo_imports_the_reports_beside_the_built_day_and_again_changes_nothing(tmp_path):
+    makefile = (REPO / "Makefile").read_text()  # what the test runs is what make demo runs
+    assert "manage.py import_report data/reference-reports/ --except $(DEMO_DAYS)" in makefile
+    assert "build_digest $$day --unless-published" in makefile
+    assert makefile.index("import_report data/reference-reports/") < makefile.index("$$day")
+    assert len(list(REPORTS.glob("Papers_*_report.md"))) == 57
+    env = os.environ | {
+        "DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    env.pop("CACHE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.splitlines()[-1])
+    assert out["second"] == out["first"]  # a second demo changes no row count
+    # 57 reports: two are empty (2024-10-29, 2024-11-12) and 2024-11-14 is the built day.
+    assert len(out["published"]) == 55
+    assert "2024-11-14" in out["published"] and "2024-10-29" not in out["published"]
+    generators = out["generators"]
+    assert generators["2024-11-14"] == "offline"  # the pipeline's own, not the report
+    assert {g for day, g in generators.items() if day != "2024-11-14"} == {"imported"}
+    assert out["archive"] == 200
+    # The imported day shows the report's Korean text verbatim.
+    assert "수동 레이더를 활용한 인간 활동 인식(HAR)의 새로운 방법을 탐구합니다" in out["day"]
