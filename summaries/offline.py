@@ -4,9 +4,11 @@ Everything it says is counted or quoted from the titles and abstracts; quoted En
 English inside the Korean templates rather than pretending to be a translation.
 """
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from common.text import plain_text
 from summaries.report import SECTION_TITLES, Finding, Report, SummaryInput
@@ -14,6 +16,23 @@ from summaries.selection import GENERIC, select_featured, term_key, term_runs
 
 _MAX_ITEMS = 5  # themes, keywords, impact lines and open problems, as in the reference report
 _MAX_PHRASE_WORDS = 4
+# A theme must be this many times more common in the category than in the rest of the day.
+MIN_LIFT = 1.5
+# Phrases every AI paper may use, whatever its field: never a theme (tests/summaries pins them).
+THEME_STOP = frozenset(
+    tuple(map(term_key, phrase.split()))
+    for phrase in """
+    ai; artificial intelligence; generative ai; ml; machine learning; deep learning;
+    neural network; neural networks; deep neural network; large model; large models;
+    language model; language models; large language model; large language models; llm; llms;
+    foundation model; foundation models; state-of-the-art; state of the art; real world;
+    real-world applications; wide range; critical role; crucial role; key challenge;
+    recent advances; recent years; downstream tasks; extensive experiments;
+    experimental results; computational cost; computational costs; promising results;
+    superior performance; significant improvements; substantial improvements;
+    computationally intensive; natural language
+    """.replace("\n", " ").split(";")
+)
 
 _TEXT = {
     "ko": {
@@ -32,7 +51,8 @@ _TEXT = {
         " (추천 수가 많은 순, 이어서 분야의 주요 용어를 많이 다룬 순).",
         "upvoted": "가장 많은 추천을 받은 논문: {title} ({n}표) [{ref}]",
         "problem": "향후 과제·전망 — {name}: {sentence} [{ref}]",
-        "note": "이 요약은 LLM 없이 논문 초록에서 자동 추출한 것입니다.",
+        "note": "이 요약은 LLM 없이 논문 초록에서 자동 추출한 것입니다. 핵심 주제는 이 분야"
+        " 논문에서 그날의 다른 분야보다 두드러지게 자주 쓰인 구절입니다.",
     },
     "en": {
         "count": "{n} papers",
@@ -52,7 +72,8 @@ _TEXT = {
         "upvoted": "Most upvoted paper: {title} ({n} upvotes) [{ref}]",
         "problem": "Open problems and outlook — {name}: {sentence} [{ref}]",
         "note": "This summary was extracted automatically from the paper abstracts,"
-        " without an LLM.",
+        " without an LLM. Its key themes are phrases this category's papers use markedly more"
+        " often than the rest of the day's.",
     },
 }
 
@@ -102,10 +123,41 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"“])")
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|et al|vs|Fig|Eq|cf)\.$")
 
 
+class DayPhrases:
+    """The candidate phrases of a whole day's papers, counted once for every category: what a
+    category's themes are measured against."""
+
+    def __init__(self, papers: Sequence[SummaryInput]):
+        self.papers = papers
+
+    @cached_property
+    def counts(self) -> Counter[tuple[str, ...]]:
+        return phrase_counts(self.papers)
+
+
+def phrase_counts(papers: Sequence[SummaryInput]) -> Counter[tuple[str, ...]]:
+    """How many of `papers` use each candidate phrase (title or abstract)."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    for paper in papers:
+        counts.update(
+            _phrase_keys(term_runs(paper.title)) | _phrase_keys(term_runs(paper.abstract))
+        )
+    return counts
+
+
 def summarise(
-    papers: Sequence[SummaryInput], *, language: str = "ko", featured_limit: int = 10
+    papers: Sequence[SummaryInput],
+    *,
+    language: str = "ko",
+    featured_limit: int = 10,
+    day: DayPhrases | None = None,
+    names: Iterable[str] = (),
 ) -> Report:
-    """The category report for `papers`, built only from counts and quotes."""
+    """The category report for `papers`, built only from counts and quotes.
+
+    `day` holds every paper of the day: themes are then the phrases distinctive for the
+    category against the rest of the day, not merely frequent ones. `names` are the category's
+    names (and slug): a phrase naming the category itself is no theme."""
     if not papers:
         raise ValueError("cannot summarise an empty category")
     if language not in SECTION_TITLES:
@@ -115,7 +167,8 @@ def summarise(
     text = _TEXT[language]
     ranked = select_featured(papers, limit=len(papers))
     featured = ranked[:featured_limit]
-    phrases = _ranked_phrases(papers, limit=2 * _MAX_ITEMS)
+    whole = (day.counts, len(day.papers)) if day is not None else (None, 0)
+    phrases = _ranked_phrases(papers, limit=2 * _MAX_ITEMS, day=whole, names=names)
     used: set[str] = set()  # each quoted sentence appears once in the report
 
     findings = tuple(_finding(paper, used) for paper in featured)
@@ -129,15 +182,23 @@ def summarise(
     )
 
 
-def _ranked_phrases(papers: Sequence[SummaryInput], limit: int) -> list[tuple[str, int]]:
+def _ranked_phrases(
+    papers: Sequence[SummaryInput],
+    limit: int,
+    day: tuple[Counter | None, int] = (None, 0),
+    names: Iterable[str] = (),
+) -> list[tuple[str, int]]:
     """The `limit` most characteristic key phrases (display form, paper count).
 
     A phrase is two to four content words, or one name-like word ("LLMs"), since a lone common
     word says little. It qualifies when two papers share it, or when it is a title's whole
     phrase (so that a small category still has themes, and not fragments of long titles), and
-    is not a fragment. It ranks by how many papers use it, longer ones weighing more as they are
-    more specific; one overlapping a better-ranked phrase is dropped so a topic is not listed
-    twice.
+    is not a fragment, a generic phrase (THEME_STOP) or the category's own name. With the whole
+    day to compare with (`day`: its phrase counts and size, `papers` included), it must also be
+    MIN_LIFT times more common here than in the rest of the day, and ranks by how many papers
+    use it times the log of that lift; without, by how many papers use it. Longer phrases weigh
+    more as they are more specific; one overlapping a better-ranked phrase is dropped so a topic
+    is not listed twice.
     """
     paper_count: Counter[tuple[str, ...]] = Counter()
     title_phrases: set[tuple[str, ...]] = set()
@@ -145,6 +206,17 @@ def _ranked_phrases(papers: Sequence[SummaryInput], limit: int) -> list[tuple[st
         title_keys = _phrase_keys(term_runs(paper.title))
         title_phrases |= title_keys & _whole_runs(term_runs(paper.title))
         paper_count.update(title_keys | _phrase_keys(term_runs(paper.abstract)))
+    own_names = [tuple(map(term_key, re.findall(r"[\w-]+", name))) for name in names]
+    own_names = [key for key in own_names if key]
+    day_count, day_size = day
+    other_size = day_size - len(papers)
+
+    def lift(key: tuple[str, ...]) -> float:
+        """How much more often the category's papers use `key` than the rest of the day's."""
+        if not day_count or other_size <= 0:
+            return math.e  # nothing to compare with: frequency alone ranks
+        share = paper_count[key] / len(papers)
+        return share / ((day_count[key] - paper_count[key] + 1) / (other_size + 1))
 
     # "multimodal large" is a fragment: (nearly) every paper using it says "multimodal large
     # language", so the longer phrase is the real one.
@@ -154,14 +226,21 @@ def _ranked_phrases(papers: Sequence[SummaryInput], limit: int) -> list[tuple[st
             for part in (key[:-1], key[1:]):
                 extension[part] = max(extension[part], n)
 
+    lifts = {key: lift(key) for key in paper_count}
+
     def weight(key: tuple[str, ...]) -> tuple:
-        return (-paper_count[key] * (1 + (len(key) - 1) / 2), -paper_count[key], key)
+        distinct = paper_count[key] * math.log(lifts[key])
+        return (-distinct * (1 + (len(key) - 1) / 2), -paper_count[key], key)
 
     picked: list[tuple[str, ...]] = []
     candidates = (
         key
         for key, n in paper_count.items()
-        if (n >= 2 or key in title_phrases) and extension[key] < 0.8 * n
+        if (n >= 2 or key in title_phrases)
+        and extension[key] < 0.8 * n
+        and lifts[key] >= MIN_LIFT
+        and key not in THEME_STOP
+        and not any(_names_category(key, name) for name in own_names)
     )
     for key in sorted(candidates, key=weight):
         if not any(_overlaps(key, other) for other in picked):
@@ -217,13 +296,38 @@ def _most_common(spellings: Counter[str]) -> str:
     return min(spellings, key=lambda s: (-spellings[s], s != s.lower(), s))
 
 
+def _names_category(key: tuple[str, ...], name: tuple[str, ...]) -> bool:
+    """Whether a phrase is the category's name, part of it, or its acronym or expansion
+    ("NLP" and "language processing" for Natural Language Processing, "large language
+    models" for LLM)."""
+    if len(key) == 1 and len(name) == 1 and key[0].split("-")[0] == name[0]:
+        return True  # "LLM-based" for LLM
+    return _within(key, name) or _initials(name) == key[0] or _initials(key) == name[0]
+
+
+def _within(part: tuple[str, ...], whole: tuple[str, ...]) -> bool:
+    """Whether `part` is `whole` or a run of its words."""
+    return any(whole[i : i + len(part)] == part for i in range(len(whole) - len(part) + 1))
+
+
+def _initials(phrase: tuple[str, ...]) -> str | None:
+    """ "llm" for ("large", "language", "model"); None for one word."""
+    if len(phrase) < 2:
+        return None
+    return "".join(part[0] for word in phrase for part in word.split("-") if part)
+
+
+def _acronym(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """Whether the one word `short` holds the initials of the phrase `long` ("MLLMs")."""
+    initials = _initials(long)
+    return len(short) == 1 and bool(initials) and initials in short[0].split("-")[0]
+
+
 def _overlaps(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether two phrases name one topic: they share a specific word ("diffusion models",
     "video diffusion") or one holds the other's acronym ("MLLMs", "large language models")."""
     short, long = sorted((a, b), key=len)
-    initials = "".join(part[0] for word in long for part in word.split("-") if part)
-    acronym = len(short) == 1 and len(long) > 1 and initials in short[0].split("-")[0]
-    return acronym or bool((set(a) & set(b)) - GENERIC)
+    return _acronym(short, long) or bool((set(a) & set(b)) - GENERIC)
 
 
 def _counted(phrase: str, count: int, text: dict) -> str:

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 OFFLINE_GENERATOR = "offline"
 # Bump when the offline summariser's output changes, so stored summaries are rewritten.
-OFFLINE_VERSION = 1
+OFFLINE_VERSION = 2  # 2: key themes distinctive against the rest of the day
 
 
 @dataclass
@@ -42,6 +42,7 @@ class _Job:
     inputs: list[SummaryInput]
     featured: list[SummaryInput]
     keys: dict[str, str]  # generator -> input key
+    day: offline.DayPhrases | None = None  # the whole day, for the offline key themes
     usage: llm.Usage = field(default_factory=llm.Usage)
     cost: Decimal = Decimal(0)
 
@@ -81,6 +82,9 @@ def summarise_digest(
     )
     counts["categories"] = len(by_category)
     jobs = []
+    # Offline themes are measured against the rest of the day: every paper of it, not only the
+    # categories this run writes. Counted once, and only if an offline summary is written.
+    day = offline.DayPhrases([SummaryInput(p.ref, p.title, p.abstract, p.upvotes) for p in papers])
     for category, members in by_category.items():
         inputs = [SummaryInput(p.ref, p.title, p.abstract, p.upvotes) for p in members]
         featured = select_featured(inputs, limit=settings.DIGEST_FEATURED_PAPERS)
@@ -94,7 +98,7 @@ def summarise_digest(
             elif summary and summary.input_key in current and not summary.needs_regeneration:
                 counts["unchanged"] += 1
             else:
-                jobs.append(_Job(digest, category, lang, members, inputs, featured, keys))
+                jobs.append(_Job(digest, category, lang, members, inputs, featured, keys, day=day))
 
     if client:
         _write_with_claude(client, jobs, counts)
@@ -211,7 +215,11 @@ def _save_offline(job: _Job, reason: str = "") -> int:
     if reason:
         log.warning("%s: offline fallback: %s", job.custom_id, reason)
     report = offline.summarise(
-        job.inputs, language=job.language, featured_limit=settings.DIGEST_FEATURED_PAPERS
+        job.inputs,
+        language=job.language,
+        featured_limit=settings.DIGEST_FEATURED_PAPERS,
+        day=job.day,
+        names=(job.category.name, job.category.slug),
     )
     key = job.keys[OFFLINE_GENERATOR]
     return _save(job, report, generator=OFFLINE_GENERATOR, key=key, reason=reason)

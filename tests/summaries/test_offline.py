@@ -245,3 +245,105 @@ def test_markdown_that_breaks_the_structure_is_refused(edit, message):
 
     with pytest.raises(ValueError, match=message):
         parse_markdown(edit(markdown), "ko")
+
+
+# Key themes: distinctive for the category against the rest of the day --------------------------
+
+# Phrases too generic to be a theme, whatever the category: pinned here so that the stop list
+# cannot lose them silently.
+GENERIC_THEMES = [
+    "AI",
+    "artificial intelligence",
+    "machine learning",
+    "deep learning",
+    "neural networks",
+    "language models",
+    "large language models",
+    "LLMs",
+    "foundation models",
+    "state-of-the-art",
+    "natural language",
+    "real-world applications",
+    "extensive experiments",
+    "computational costs",
+]
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    from summaries.selection import term_key
+
+    return tuple(term_key(word) for word in re.findall(r"[\w-]+", phrase))
+
+
+def _categorised_day() -> dict[str, list[SummaryInput]]:
+    """The 649-paper day sorted by the rule classifier (deterministic, no database)."""
+    from papers.classifiers import rules
+
+    by_slug = defaultdict(list)
+    for row in DAY:
+        decision = rules.classify(row["title"], row["abstract"], row["categories"])
+        by_slug[decision.slug].append(SummaryInput(row["arxiv_id"], row["title"], row["abstract"]))
+    return dict(by_slug)
+
+
+def _taxonomy() -> dict[str, str]:
+    import importlib
+
+    module = importlib.import_module("papers.migrations.0002_default_taxonomy")
+    return {slug: name for slug, name, *_ in module.TAXONOMY}
+
+
+def test_the_generic_phrases_are_pinned_in_the_stop_list():
+    from summaries.offline import THEME_STOP
+
+    assert all(_key(phrase) in THEME_STOP for phrase in GENERIC_THEMES)
+
+
+def test_no_key_theme_of_the_649_paper_day_is_generic_or_its_category_name():
+    from summaries.offline import DayPhrases
+
+    categories, names = _categorised_day(), _taxonomy()
+    day = DayPhrases([paper for papers in categories.values() for paper in papers])
+    own_names = {  # the names, acronyms and expansions a category's own theme would be
+        "llm": {"llm", "large language model", "llm-based"},
+        "nlp": {"nlp", "natural language processing", "language processing"},
+        "computer-vision": {"computer vision"},
+        "reinforcement-learning": {"reinforcement learning", "rl"},
+        "inference-acceleration": {"inference acceleration"},
+        "information-retrieval": {"information retrieval", "ir"},
+        "graphs-tabular": {"time series", "graph"},
+    }
+    generic = {_key(phrase) for phrase in GENERIC_THEMES}
+    assert len(categories) >= 10
+    for slug, papers in categories.items():
+        report = summarise(papers, day=day, names=(names[slug], slug))
+        themes = [re.match(r'^"(.+)" \(\d+편\)$', theme)[1] for theme in report.themes]
+        keys = {_key(theme) for theme in themes}
+        assert not keys & generic, (slug, themes)
+        forbidden = {_key(name) for name in own_names.get(slug, ())} | {_key(names[slug])}
+        assert not keys & forbidden, (slug, themes)
+
+
+def test_key_themes_are_more_common_in_the_category_than_in_the_rest_of_the_day():
+    from summaries.offline import MIN_LIFT, DayPhrases, phrase_counts
+
+    categories, names = _categorised_day(), _taxonomy()
+    everyone = [paper for papers in categories.values() for paper in papers]
+    day, counts = DayPhrases(everyone), phrase_counts(everyone)
+    llm = categories["llm"]
+    own = phrase_counts(llm)
+    report = summarise(llm, day=day, names=(names["llm"], "llm"))
+    frequent = summarise(llm)  # without the day: the most frequent phrases, as before
+    assert report.themes != frequent.themes
+    for theme in report.themes:
+        key = _key(re.match(r'^"(.+)" \(\d+편\)$', theme)[1])
+        share = own[key] / len(llm)
+        elsewhere = (counts[key] - own[key] + 1) / (len(everyone) - len(llm) + 1)
+        assert share >= MIN_LIFT * elsewhere, theme
+
+
+def test_the_offline_note_says_how_themes_were_chosen():
+    ko = summarise(CV, language="ko").note
+    en = summarise(CV, language="en").note
+    assert "LLM 없이" in ko and "다른 분야보다" in ko
+    assert "without an LLM" in en and "rest of the day" in en
