@@ -1,6 +1,8 @@
-"""The local classifier: a logistic regression over TF-IDF of the title and abstract, the arXiv
-categories and the rule classifier's evidence (docs/classifier.md has the measurements that
-chose it). It runs offline on CPU; its probabilities are the confidence.
+"""The local classifier: a linear model over TF-IDF of the title and abstract (words and
+character n-grams), the arXiv categories, optionally a static sentence embedding
+(papers/classifiers/embedding.py) and the rule classifier's evidence (docs/classifier.md has the
+measurements that chose which). It runs offline on CPU; its temperature-scaled probabilities
+are the confidence.
 
 An artefact is `model-v<N>.joblib` in the model directory; the highest N is the current model,
 so retraining adds a version and deleting the newest file rolls back. An artefact holds only
@@ -18,7 +20,6 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -27,17 +28,23 @@ from scipy import sparse
 from papers.classifiers import labelled, rules
 from papers.classifiers.labelled import Example
 
-if TYPE_CHECKING:  # scikit-learn and joblib load when a model is made or read, not at start-up
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
 log = logging.getLogger(__name__)
 
-FEATURES = 2  # bump when the features or the state change: older artefacts are refused
-C = 20.0  # inverse regularisation, chosen on the training split (docs/classifier.md)
-FOLDS = 3  # for the out-of-fold scores the softmax temperature is fitted on
+FEATURES = 3  # bump when the features or the state change: older artefacts are refused
+FOLDS = 4  # month-grouped folds for the out-of-fold scores the temperature is fitted on
 _ARTEFACT = re.compile(r"^model-v(\d+)\.joblib$")
 _CACHE: dict = {}
+
+# The shipped design (docs/classifier.md: chosen by month-grouped CV inside the training months).
+DEFAULT_SPEC = {
+    "words": True,  # TF-IDF of title + abstract, words and word pairs
+    "chars": True,  # TF-IDF of the title's character 2-5-grams (within word boundaries)
+    "codes": True,  # the arXiv categories as tokens
+    "embedding": 1.0,  # weight of the static MiniLM embedding block (0: not used)
+    "rules": 0.5,  # weight of the rule classifier's evidence (0: not used)
+    "learner": "svm",  # a linear SVM, its margins temperature-scaled; or "logreg"
+    "C": 0.3,
+}
 
 
 class ModelError(Exception):
@@ -50,33 +57,38 @@ Text = tuple[str, str, Sequence[str]]  # title, abstract, arXiv categories
 @dataclass
 class Model:
     version: int
-    title_words: TfidfVectorizer
-    words: TfidfVectorizer
-    codes: TfidfVectorizer
-    regression: LogisticRegression
+    spec: dict
+    vectorizers: dict  # block name -> fitted TfidfVectorizer
+    classifier: object  # LogisticRegression or LinearSVC
     trained_at: str
+    token_weights: np.ndarray | None = None  # the embedding's IDF per token, when used
     temperature: float = 1.0
     training: dict = field(default_factory=dict)  # papers per source
-    held_out: dict = field(default_factory=dict)  # the score on the held-out split
+    held_out: dict = field(default_factory=dict)  # the score on the held-out months
 
     @property
     def classes(self) -> list[str]:
-        return [str(slug) for slug in self.regression.classes_]
+        return [str(slug) for slug in self.classifier.classes_]
 
     def probabilities(self, texts: Sequence[Text]) -> np.ndarray:
         return _softmax(self.scores(texts), self.temperature)
 
     def scores(self, texts: Sequence[Text]) -> np.ndarray:
         """One logit per paper and class (two classes give one score: the second's)."""
-        scores = self.regression.decision_function(self._features(texts))
+        scores = self.classifier.decision_function(self._features(texts))
         return scores if scores.ndim == 2 else np.column_stack([-scores, scores]) / 2
 
     def predict(self, texts: Sequence[Text], allowed: Iterable[str] | None = None):
         """One rules.Decision per text; with `allowed`, only those slugs can be chosen and the
         confidence is renormalised over them (an editor may have retired a category)."""
+        return self.predict_with_chances(texts, allowed)[0]
+
+    def predict_with_chances(self, texts: Sequence[Text], allowed: Iterable[str] | None = None):
+        """The decisions, and each paper's probability per allowed category (a dict)."""
         if not texts:
-            return []
+            return [], []
         classes = self.classes
+        allowed = None if allowed is None else set(allowed)
         mask = np.array([allowed is None or slug in allowed for slug in classes])
         if not mask.any():
             raise ModelError("None of the model's categories is active in the taxonomy.")
@@ -85,7 +97,7 @@ class Model:
         best = chances.argmax(axis=1)
         # The second choice, for the editors' review queue (none when nothing else is allowed).
         second = np.argsort(-chances, axis=1, kind="stable")[:, min(1, len(classes) - 1)]
-        return [
+        decisions = [
             rules.Decision(
                 classes[i],
                 round(float(row[i]), 4),
@@ -95,77 +107,136 @@ class Model:
             )
             for i, j, row in zip(best, second, chances, strict=True)
         ]
+        kept = [j for j, keep in enumerate(mask) if keep]
+        return decisions, [{classes[j]: float(row[j]) for j in kept} for row in chances]
 
     def fit(self, examples: Sequence[Example]) -> Model:
         texts = [(e.title, e.abstract, e.categories) for e in examples]
-        self.title_words.fit([title for title, _, _ in texts])
-        self.words.fit([f"{title} {abstract}" for title, abstract, _ in texts])
-        self.codes.fit([_codes(categories) for _, _, categories in texts])
-        self.regression.fit(self._features(texts), [e.label for e in examples])
+        for name, vectorizer in self.vectorizers.items():
+            vectorizer.fit(_block_texts(name, texts))
+        if self.spec.get("embedding"):
+            from papers.classifiers import embedding
+
+            static = embedding.static()
+            self.token_weights = static.fit_weights(static.ids(_joined(texts)))
+        self.classifier.fit(self._features(texts), [e.label for e in examples])
         return self
 
     def _features(self, texts: Sequence[Text]):
-        return sparse.hstack(
-            [
-                self.title_words.transform([title for title, _, _ in texts]),
-                self.words.transform([f"{title} {abstract}" for title, abstract, _ in texts]),
-                self.codes.transform([_codes(categories) for _, _, categories in texts]),
-                _rule_features(texts),
-            ],
-            format="csr",
-        )
+        blocks = [v.transform(_block_texts(n, texts)) for n, v in self.vectorizers.items()]
+        if self.spec.get("embedding"):
+            from papers.classifiers import embedding
+
+            static = embedding.static()
+            vectors = static.encode_ids(static.ids(_joined(texts)), self.token_weights)
+            blocks.append(sparse.csr_matrix(vectors * self.spec["embedding"]))
+        if self.spec.get("rules"):
+            blocks.append(_rule_features(texts) * self.spec["rules"])
+        return sparse.hstack(blocks, format="csr")
 
 
-def untrained(version: int) -> Model:
+def _joined(texts: Sequence[Text]) -> list[str]:
+    return [f"{title}. {abstract}" for title, abstract, _ in texts]
+
+
+def _block_texts(name: str, texts: Sequence[Text]) -> list[str]:
+    if name == "words":
+        return _joined(texts)
+    if name == "chars":
+        return [title for title, _, _ in texts]
+    if name == "codes":
+        return [_codes(categories) for _, _, categories in texts]
+    raise ValueError(name)
+
+
+def untrained(version: int, spec: dict | None = None) -> Model:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
 
-    # Terms of a single paper say nothing about a category, nor do those in half of them.
-    words = {"sublinear_tf": True, "strip_accents": "unicode", "min_df": 2}
+    spec = {**DEFAULT_SPEC, **(spec or {})}
+    words = {"sublinear_tf": True, "strip_accents": "unicode", "min_df": 2, "dtype": np.float32}
+    vectorizers = {}
+    if spec["words"]:
+        vectorizers["words"] = TfidfVectorizer(**words, ngram_range=(1, 2), max_df=0.5)
+    if spec["chars"]:
+        vectorizers["chars"] = TfidfVectorizer(
+            **{**words, "min_df": 3}, analyzer="char_wb", ngram_range=(2, 5)
+        )
+    if spec["codes"]:
+        vectorizers["codes"] = TfidfVectorizer(token_pattern=r"\S+", lowercase=False)
+    if spec["learner"] == "svm":
+        classifier = LinearSVC(C=spec["C"], class_weight="balanced")
+    else:
+        classifier = LogisticRegression(C=spec["C"], max_iter=3000, class_weight="balanced")
     return Model(
         version=version,
-        title_words=TfidfVectorizer(**words, ngram_range=(1, 2)),
-        words=TfidfVectorizer(**words, max_df=0.5),  # bigrams add nothing here (measured)
-        codes=TfidfVectorizer(token_pattern=r"\S+", lowercase=False),
-        regression=LogisticRegression(C=C, max_iter=5000, class_weight="balanced"),
+        spec=spec,
+        vectorizers=vectorizers,
+        classifier=classifier,
         trained_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     )
 
 
-def train(examples: Sequence[Example], version: int, training: dict | None = None) -> Model:
-    model = untrained(version).fit(examples)
-    model.temperature = _temperature(examples, model.classes)
+def train(
+    examples: Sequence[Example],
+    version: int,
+    training: dict | None = None,
+    spec: dict | None = None,
+) -> Model:
+    model = untrained(version, spec).fit(examples)
+    model.temperature = _temperature(examples, model.classes, model.spec)
     model.training = training or {"papers": len(examples)}
     # Single precision halves the artefact; the probabilities agree to about 1e-7.
-    model.regression.coef_ = model.regression.coef_.astype(np.float32)
+    model.classifier.coef_ = model.classifier.coef_.astype(np.float32)
     return model
 
 
-def _temperature(examples: Sequence[Example], classes: list[str]) -> float:
-    """The softmax temperature that makes the confidence mean what it says. A logistic
-    regression fitted on a thousand papers is overconfident about the papers it has not seen;
-    one temperature, fitted on out-of-fold scores of the training papers, tempers that without
-    changing any decision (docs/classifier.md shows the calibration before and after)."""
-    from scipy.optimize import minimize_scalar
+def month_folds(examples: Sequence[Example], count: int) -> list[int]:
+    """Each example's fold: whole listing months dealt round the folds in date order, so a
+    fold's papers come from months the rest never saw (an example without a date goes by its
+    id's hash)."""
+    months = sorted({e.month for e in examples if e.month})
+    fold_of = {month: i % count for i, month in enumerate(months)}
+    return [fold_of[e.month] if e.month else labelled.bucket(e.arxiv_id, count) for e in examples]
 
-    folds = [labelled.bucket(e.arxiv_id, FOLDS) for e in examples]
-    scores = np.full((len(examples), len(classes)), -1e9)  # a class a fold never saw: no chance
-    for fold in range(FOLDS):
+
+def out_of_fold_scores(
+    examples: Sequence[Example], classes: list[str], spec: dict, folds: Sequence[int]
+) -> np.ndarray | None:
+    """Each paper's scores from a model fitted on the other folds (None: too few to do it)."""
+    scores = np.full((len(examples), len(classes)), -1e9)  # a class a fold never saw
+    for fold in sorted(set(folds)):
         inside = [e for e, f in zip(examples, folds, strict=True) if f != fold]
         outside = [i for i, f in enumerate(folds) if f == fold]
         if not outside or len({e.label for e in inside}) < 2:
-            return 1.0
-        model = untrained(0).fit(inside)
+            return None
+        model = untrained(0, spec).fit(inside)
         columns = [classes.index(slug) for slug in model.classes]
         texts = [(examples[i].title, examples[i].abstract, examples[i].categories) for i in outside]
         scores[np.ix_(outside, columns)] = model.scores(texts)
-    truth = np.array([classes.index(e.label) for e in examples])
+    return scores
+
+
+def fit_temperature(scores: np.ndarray, truth: np.ndarray) -> float:
+    from scipy.optimize import minimize_scalar
 
     def loss(temperature: float) -> float:
         chances = _softmax(scores, temperature)[np.arange(len(truth)), truth]
         return -np.log(np.clip(chances, 1e-12, None)).mean()
 
-    return float(minimize_scalar(loss, bounds=(0.05, 20), method="bounded").x)
+    return float(minimize_scalar(loss, bounds=(0.01, 20), method="bounded").x)
+
+
+def _temperature(examples: Sequence[Example], classes: list[str], spec: dict) -> float:
+    """The softmax temperature that makes the confidence mean what it says, fitted on
+    out-of-fold scores of the training papers, folds by listing month: a model is
+    overconfident about the papers of a month it has not seen; one temperature tempers that
+    without changing any decision (docs/classifier.md shows the calibration)."""
+    scores = out_of_fold_scores(examples, classes, spec, month_folds(examples, FOLDS))
+    if scores is None:
+        return 1.0
+    return fit_temperature(scores, np.array([classes.index(e.label) for e in examples]))
 
 
 def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
@@ -197,7 +268,7 @@ def save(model: Model, folder: Path | None = None) -> Path:
     folder = folder or directory()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"model-v{model.version}.joblib"
-    for vectorizer in (model.title_words, model.words, model.codes):
+    for vectorizer in model.vectorizers.values():
         vectorizer.stop_words_ = None  # the pruned terms: large, and not needed to transform
     state = {
         "features": FEATURES,
