@@ -29,8 +29,10 @@ class TaxonomyError(Exception):
 def assign_categories(papers, *, client: llm.Claude | None = None) -> dict:
     """Classify every paper of the queryset that no editor has decided; returns counts.
 
-    The local model decides; with a Claude client (made from ANTHROPIC_API_KEY when not given)
-    Claude decides the papers the model is unsure of (papers/classifiers/claude.py). Nothing is
+    The local model decides first; with a Claude client (made from ANTHROPIC_API_KEY when not
+    given) Claude decides every paper (DIGEST_CLAUDE_CLASSIFY=all, the default) or those the
+    model is unsure of (`unsure`), and the model's decision stands wherever Claude fails
+    (papers/classifiers/claude.py). Nothing is
     locked while they decide, which can take minutes with Claude; the decisions are then written
     with the rows locked, to the papers still machine-assignable, so an editor saving at the
     same moment waits and then wins instead of being overwritten.
@@ -58,8 +60,9 @@ def assign_categories(papers, *, client: llm.Claude | None = None) -> dict:
             "category_confidence",
         )
     )
-    first = decide(rows, categories, model)
-    decisions, asked = claude.reconsider(rows, first, categories, client)
+    decisions, chances = decide(rows, categories, model)
+    first = decisions
+    decisions, asked = claude.reconsider(rows, decisions, categories, client, chances)
     seconds = [_runner_up(*pair, categories) for pair in zip(decisions, first, strict=True)]
     by_pk = {paper.pk: decision for paper, decision in zip(rows, decisions, strict=True)}
     with transaction.atomic():
@@ -96,18 +99,21 @@ def assign_categories(papers, *, client: llm.Claude | None = None) -> dict:
     }
 
 
-def decide(papers, categories: dict, model: Model | None) -> list[rules.Decision]:
-    """One decision per paper: the model's, restricted to the active categories, else the
-    rules' (which know only the default taxonomy; assign_categories maps the rest to 'other')."""
+def decide(
+    papers, categories: dict, model: Model | None
+) -> tuple[list[rules.Decision], list[dict[str, float]] | None]:
+    """One decision per paper: the model's, restricted to the active categories, with its
+    probability of each category per paper; else the rules' and None (the rules know only the
+    default taxonomy; assign_categories maps the rest to 'other')."""
     texts = [(p.title, p.abstract, p.arxiv_categories or ()) for p in papers]
     if model is not None:
         from papers.classifiers.local import ModelError
 
         try:
-            return model.predict(texts, allowed=categories)
+            return model.predict_with_chances(texts, allowed=categories)
         except ModelError:
             pass  # every category the model knows was retired: the rules still decide
-    return [rules.classify(*text) for text in texts]
+    return [rules.classify(*text) for text in texts], None
 
 
 def _runner_up(decision, first, categories: dict) -> tuple[int | None, float | None]:

@@ -1,6 +1,12 @@
-"""Claude as the classifier for the hard cases: the papers the local model is unsure of (every
-paper with ANTHROPIC_CLASSIFY_ALL) go to ANTHROPIC_CLASSIFY_MODEL, ANTHROPIC_CLASSIFY_CHUNK
+"""Claude as the classifier when a key is set: by default (DIGEST_CLAUDE_CLASSIFY=all) every
+paper no editor has decided goes to ANTHROPIC_CLASSIFY_MODEL; with `unsure`, only the papers
+the local model is unsure of (every one with ANTHROPIC_CLASSIFY_ALL). ANTHROPIC_CLASSIFY_CHUNK
 papers a request, the day's requests in one Message Batch when ANTHROPIC_BATCH is on.
+
+The local model is the first pass, the fallback and the editors' confidence signal: where it
+decided first, a paper Claude decides is stored with the local model's calibrated probability
+of Claude's category (not Claude's own, uncalibrated, number), so a decision the two disagree
+on, or one the model doubts, lands in the review queue.
 
 The reply is JSON constrained to the active categories' slugs and checked again here: a slug
 outside the taxonomy, a paper left out, an unusable reply or a failed request leaves the local
@@ -45,10 +51,16 @@ TIE_BREAKS = (
     "A general learning method evaluated across domains → `model-training`.",
 )
 CLOSE_CALLS = (
-    "A method built for one clinical or scientific domain (medical VQA, vision-language "
-    "pretraining on ultrasound or histopathology, clinical LLM prompting, a materials-science "
-    "dataset) → `ai-for-science`; a general vision or language method merely evaluated on "
-    "medical or scientific data → its method's category.",
+    "A vision-only method for medical, microscopy or remote-sensing images (segmentation, "
+    "detection, registration, reconstruction, denoising, synthesis or classification of CT, MRI, "
+    "X-ray, ultrasound, histology or satellite images) → `computer-vision`: these are imaging "
+    "methods.",
+    "`ai-for-science` needs the domain itself at the centre: the clinical or scientific result "
+    "is the point (a biomarker, a diagnostic study, a protein, a material, a climate finding), "
+    "or language and domain knowledge are built for one clinical or scientific domain (medical "
+    "VQA, vision-language pretraining on ultrasound or histopathology, clinical LLM prompting, "
+    "a materials-science dataset); a general method merely evaluated on medical or scientific "
+    "data → its method's category.",
     "Perception for driving (3D detection, lanes, occupancy, LiDAR completion) → "
     "`computer-vision`; driving policies, planning and control → `robotics`.",
     "Efficiency as the headline (fast rendering on mobile, lighter architectures to cut compute, "
@@ -59,6 +71,13 @@ CLOSE_CALLS = (
     "alignment) → `multimodal`.",
     "Using an LLM as a tool for a data task (labelling, extraction) → `llm`.",
 )
+
+
+def asks_all() -> bool:
+    """Claude decides every paper (the default), not only the unsure ones."""
+    return settings.DIGEST_CLAUDE_CLASSIFY == "all" or settings.ANTHROPIC_CLASSIFY_ALL
+
+
 _NAMED_SLUG = re.compile(r"`([a-z0-9-]+)`")
 
 _SYSTEM = """You sort new arXiv papers on artificial intelligence into the sections of "Daily \
@@ -153,12 +172,15 @@ def reconsider(
     decisions: Sequence[Decision],
     categories: dict[str, Category],
     client: llm.Claude | None,
+    chances: Sequence[dict[str, float]] | None = None,
 ) -> tuple[list[Decision], dict]:
     """The decisions with Claude's in place of the local ones it was asked about, and counts.
 
     `papers` are machine-assignable rows with their current decision; `decisions` the local
-    ones, in the same order; `categories` the active taxonomy by slug. Without a client only
-    Claude's earlier decisions are kept.
+    ones, in the same order; `categories` the active taxonomy by slug; `chances` the local
+    model's probability of each category per paper, when a model decided (they become the
+    confidence of Claude's decisions). Without a client only Claude's earlier decisions are
+    kept.
     """
     decisions = list(decisions)
     slug_of = {category.pk: slug for slug, category in categories.items()}
@@ -175,10 +197,7 @@ def reconsider(
         i
         for i, decision in enumerate(decisions)
         if decision.method != Paper.Method.LLM
-        and (
-            settings.ANTHROPIC_CLASSIFY_ALL
-            or decision.confidence < settings.ANTHROPIC_CLASSIFY_BELOW
-        )
+        and (asks_all() or decision.confidence < settings.ANTHROPIC_CLASSIFY_BELOW)
     ]
     size = settings.ANTHROPIC_CLASSIFY_CHUNK
     chunks = {
@@ -193,7 +212,7 @@ def reconsider(
     spend = _Spend()
     answers = _answers(client, requests, spend)
 
-    tally = {"decided": 0, "rejected": 0, "failed": 0}
+    tally = {"decided": 0, "rejected": 0, "failed": 0, "disagreed": 0}
     problems = []
     for key, chunk in chunks.items():
         answer = answers[key]
@@ -203,7 +222,13 @@ def reconsider(
             continue
         found, rejected = parse(answer, [papers[i] for i in chunk], set(categories))
         for position, decision in found.items():
-            decisions[chunk[position]] = decision
+            i = chunk[position]
+            tally["disagreed"] += decision.slug != decisions[i].slug
+            if chances is not None and chances[i]:
+                decision = Decision(
+                    decision.slug, round(chances[i].get(decision.slug, 0.0), 4), decision.method
+                )
+            decisions[i] = decision
         tally["decided"] += len(found)
         tally["rejected"] += len(chunk) - len(found)
         problems += rejected

@@ -1,10 +1,13 @@
-"""Classify one day's papers again: the local model, or the rules without a model artefact."""
+"""Classify one day's papers again: the local model (or the rules without a model artefact),
+then Claude for every paper (or the unsure ones) when ANTHROPIC_API_KEY is set."""
 
 from collections import Counter
 
+from django.conf import settings
+
 from digest import pipeline, runs
 from digest.management.day_command import DayCommand
-from papers.classifiers import local
+from papers.classifiers import claude, local
 from papers.models import Paper
 
 
@@ -18,6 +21,9 @@ class Command(DayCommand):
         papers = Paper.objects.filter(digests__date=day)
         model = local.current()
         classifier = f"the local model v{model.version}" if model else "the rule classifier"
+        if settings.ANTHROPIC_API_KEY:
+            which = "every paper" if claude.asks_all() else "the unsure papers"
+            classifier += f", then {settings.ANTHROPIC_CLASSIFY_MODEL} for {which}"
         self.stdout.write(
             f"Classifying the {papers.count()} papers of {day.isoformat()} with {classifier}"
         )
