@@ -1,8 +1,7 @@
 """Time classifying a 1,500-paper day made from the real days, against a throwaway test database.
 
-The day is the bundled 2025-05-27 listing (649 papers) plus the other real papers of the
-labelled set (the 2025-07-01 listing and the original report's papers, 674), and the first
-177 of those again under new ids: 1,500 real titles and abstracts. It is ingested, then the
+The day is the bundled 2025-05-27 listing (649 papers) plus other real papers of the labelled
+set, 1,500 real titles and abstracts. It is ingested, then the
 classify stage runs as the pipeline runs it (rows locked, decisions written), first with the
 model loaded cold, then again (nothing left to change), then with the rule classifier alone.
 Run: DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/daily_ai_insights \
@@ -32,7 +31,7 @@ from papers.classifiers import labelled, local  # noqa: E402
 
 DAY = datetime.date(2025, 5, 27)
 SIZE = 1500
-TARGET_SECONDS = 5.0
+TARGET_SECONDS = 10.0  # issue 14: a 1,500-paper day, model load included
 
 
 def day_rows() -> list[dict]:
@@ -65,7 +64,10 @@ def timed(function, *args):
 def main() -> None:
     rows = day_rows()
     texts = [(r["title"], r["abstract"], r["categories"]) for r in rows]
+    started = time.perf_counter()
     model = local.latest()
+    model.predict(texts[:1])  # the embedding table, when the model has one, loads on first use
+    load_seconds = time.perf_counter() - started
     predict_seconds = min(timed(model.predict, texts)[0] for _ in range(3))
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -77,6 +79,9 @@ def main() -> None:
             listing.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
             pipeline.run_stage(DAY, "ingest")
             local._CACHE.clear()  # the first run pays for loading the model, as a worker's does
+            from papers.classifiers import embedding
+
+            embedding.static.cache_clear()  # and for the embedding table
             cold, counts = timed(pipeline.run_stage, DAY, "classify")
             warm, again = timed(pipeline.run_stage, DAY, "classify")
             settings.DIGEST_CLASSIFIER_DIR = Path(empty)
@@ -90,7 +95,8 @@ def main() -> None:
     print(f"model alone (no database), best of 3: {predict_seconds:.3f} s")
     print(
         f"papers={counts['classified']} database={connection.vendor} "
-        f"model_version={model.version} classify_seconds={cold:.3f} "
+        f"model_version={model.version} load_seconds={load_seconds:.3f} "
+        f"classify_seconds={cold:.3f} "
         f"papers_per_second={counts['classified'] / cold:.0f} reclassify_seconds={warm:.3f} "
         f"rules_seconds={rules_seconds:.3f} model_predict_seconds={predict_seconds:.3f} "
         f"below_review_threshold={counts['review']} target_seconds={TARGET_SECONDS:.0f} "

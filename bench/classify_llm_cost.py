@@ -1,9 +1,11 @@
-"""What Claude as the classifier for the hard cases is asked, and what it costs, offline.
+"""What Claude as the classifier is asked, and what it costs, offline: every paper (the default
+with a key, DIGEST_CLAUDE_CLASSIFY=all) and only the unsure ones (`unsure`).
 
-On the labelled set's held-out split (papers the shipped model never saw), the shipped local
-model decides every paper (its macro-F1 and weakest category, as `eval_classifier` scores them):
-the papers below ANTHROPIC_CLASSIFY_BELOW are the ones Claude would be asked about, and the
-local model's accuracy on them against the rest says how much there is to gain. The exact
+On the random sample of the held-out months (papers of days the shipped model never saw, as a
+real day has them), the shipped local model decides every paper (its macro-F1 and weakest
+category, as `eval_classifier` scores them): the papers below ANTHROPIC_CLASSIFY_BELOW are the
+ones Claude would be asked about with `unsure`, and the local model's accuracy on them against
+the rest says how much there is to gain. The exact
 requests (papers/classifiers/claude.py, default taxonomy, chunks of ANTHROPIC_CLASSIFY_CHUNK)
 are built for those papers and for all of them, and their tokens estimated without a tokenizer
 (summaries.prompts.estimate_tokens; expect +-30%); the output is the answer's JSON, thinking
@@ -64,7 +66,7 @@ def main() -> None:
     model = local.latest()
     if model is None:
         sys.exit("No local model artefact: run manage.py train_classifier first.")
-    _, held_out = labelled.split(labelled.shipped())
+    held_out = labelled.random_sample(labelled.split(labelled.shipped())[1])
     decisions = model.predict([(e.title, e.abstract, e.categories) for e in held_out])
     below = settings.ANTHROPIC_CLASSIFY_BELOW
     hard = [i for i, d in enumerate(decisions) if d.confidence < below]
@@ -93,7 +95,8 @@ def main() -> None:
     slugs = sorted(t[0] for t in TAXONOMY)
     name = settings.ANTHROPIC_CLASSIFY_MODEL
     figures = {}
-    for mode, chosen in (("hard", [papers[i] for i in hard]), ("all", papers)):
+    print(f"default with a key: DIGEST_CLAUDE_CLASSIFY={settings.DIGEST_CLAUDE_CLASSIFY}")
+    for mode, chosen in (("all", papers), ("hard", [papers[i] for i in hard])):
         tokens, requests = usage(chosen, slugs)
         scale = DAY_SIZE / len(held_out)
         per_day = {

@@ -11,7 +11,8 @@ from papers.classifiers import labelled, local, metrics
 class Command(BaseCommand):
     help = (
         "Train a new version of the local classifier on the shipped labelled papers and the "
-        "editors' decisions, and report its score on the held-out split."
+        "editors' decisions (earlier listing months), and report its score on the held-out "
+        "later months."
     )
 
     def add_arguments(self, parser):
@@ -40,7 +41,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{len(shipped)} shipped labels and {len(decisions)} editor decisions "
             f"({overriding} of them override a shipped label): {len(examples)} papers, "
-            f"{len(training)} for training, {len(held_out)} held out"
+            f"{len(training)} for training, {len(held_out)} held out "
+            f"(listed {labelled.HELD_OUT_FROM} on)"
         )
         self.stdout.write(f"Training model v{version} ...")
         started = time.monotonic()
@@ -61,7 +63,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Saved model v{version} to {path}"))
 
     def _score(self, model: local.Model, held_out: list) -> metrics.Evaluation:
-        self.stdout.write(f"Scoring on the {len(held_out)} held-out papers ...")
+        self.stdout.write(f"Scoring on the {len(held_out)} papers of the held-out months ...")
         if not held_out:
             raise CommandError("No held-out papers to score the model on.")
         texts = [(e.title, e.abstract, e.categories) for e in held_out]
