@@ -16,6 +16,7 @@ from digest.models import DailyDigest
 from digest.runs import PipelineError, Stage, execute, start
 from papers.assignment import assign_categories
 from papers.models import Category, Paper
+from papers.related import relate
 from summaries.briefs import write_briefs
 from summaries.services import summarise_digest
 
@@ -24,8 +25,13 @@ BRIEF_FIELDS = ("arxiv_id", "abs_url", "version", "title", "abstract")  # what a
 
 def ingest(day: datetime.date, **options) -> dict:
     """Store the day's papers and how complete they are, or mark a day without an announcement
-    as such (digest.ingest); `options` go to `ingest_day`."""
-    return ingest_day(day, **options).counts()
+    as such (digest.ingest); `options` go to `ingest_day`. Then the related papers of the
+    day's new and revised papers (papers.related)."""
+    result = ingest_day(day, **options)
+    counts = result.counts()
+    if not result.no_announcement:
+        counts |= relate(result.digest.papers.only("title", "abstract", "revised_at"))
+    return counts
 
 
 def classify(day: datetime.date) -> dict:

@@ -297,3 +297,23 @@ class Paper(models.Model):
         self.category_runner_up = None
         self.category_runner_up_confidence = None
         self.categorised_at = timezone.now()
+
+
+class RelatedPaper(models.Model):
+    """One of a paper's most similar papers in the archive, by title and abstract
+    (papers/related.py), computed when the paper is ingested; `rank` 1 is the most similar."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField(help_text="Cosine similarity of their TF-IDF vectors, 0 to 1.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paper", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "rank"], name="one_related_paper_per_rank"),
+        ]
+
+    def __str__(self):
+        return f"{self.paper_id} ~ {self.related_id} (#{self.rank}, {self.score:.2f})"

@@ -302,7 +302,8 @@ def paper_page(paper, language: str) -> dict | None:
     """A paper with the published days it appeared in and the summaries citing it.
 
     Returns None when no published day has it: readers only see published papers.
-    Queries: the published days, the summaries with their day and category, its TL;DRs.
+    Queries: the published days, the summaries with their day and category, its TL;DRs, its
+    related papers.
     """
     digests = list(paper.digests.published().order_by("-date").only("date"))
     if not digests:
@@ -319,4 +320,17 @@ def paper_page(paper, language: str) -> dict | None:
         "citing": sorted(citing.values(), key=lambda s: s.digest.date, reverse=True),
         "category_name": paper.category and paper.category.display_name(language),
         "briefs": paper_briefs(PaperBrief.objects.filter(paper=paper), language),
+        "related": related_papers(paper),
     }
+
+
+def related_papers(paper) -> list:
+    """The paper's most similar published papers (papers.related), most similar first. One
+    query: they were computed when the paper was ingested."""
+    links = (
+        paper.related_links.filter(related__digests__published_at__isnull=False)
+        .select_related("related")
+        .order_by("rank")
+        .distinct()
+    )
+    return [link.related for link in links]

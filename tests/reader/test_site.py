@@ -87,8 +87,8 @@ def test_paper_page_shows_abstract_metadata_category_decision_and_digests(
     client, reference_day, django_assert_num_queries
 ):
     paper = Paper.objects.get(arxiv_id="2411.07975")
-    # paper with category, published days, citing summaries, its TL;DRs
-    with django_assert_num_queries(4):
+    # paper with category, published days, citing summaries, its TL;DRs, related papers
+    with django_assert_num_queries(5):
         html = client.get(reverse("paper", args=[paper.arxiv_id])).text
     assert "JanusFlow" in html and paper.abstract[:60] in html
     assert paper.authors[-1] in html

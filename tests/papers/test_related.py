@@ -1,0 +1,71 @@
+"""Related papers (papers/related.py): computed once per paper at ingest, from title and
+abstract, found through the full-text index on PostgreSQL."""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from papers import related, store
+from papers.models import Paper, RelatedPaper
+from papers.related import RELATED, relate
+from papers.sources import bundled
+from tests.conftest import DEMO_DAY
+
+FIELDS = ("title", "abstract", "revised_at")
+
+
+@pytest.fixture(params=["in memory", "full-text candidates"])
+def papers(db, request, monkeypatch):
+    """The first 200 papers of the bundled day; the archive compared whole in memory, or (on
+    PostgreSQL) through the full-text index, as a big archive is."""
+    if request.param == "full-text candidates":
+        if connection.vendor != "postgresql":
+            pytest.skip("the full-text index is PostgreSQL's")
+        monkeypatch.setattr(related, "IN_MEMORY_UP_TO", 0)
+    store.store_papers(list(bundled.load_day(DEMO_DAY).papers)[:200], announced_on=DEMO_DAY)
+    return Paper.objects.order_by("pk").only(*FIELDS)
+
+
+def test_each_paper_gets_its_most_similar_papers_once(papers, django_assert_max_num_queries):
+    # stored ones, archive size, candidates (twice at most), texts, savepoints, delete, insert
+    with django_assert_max_num_queries(10):
+        counts = relate(papers)
+
+    assert counts == {"related_computed": 200, "related_unchanged": 0}
+    links = RelatedPaper.objects.select_related("paper", "related")
+    by_paper = {}
+    for link in links:
+        by_paper.setdefault(link.paper_id, []).append(link)
+    assert len(by_paper) >= 195  # a paper sharing no distinctive term may have none
+    for found in by_paper.values():
+        assert 1 <= len(found) <= RELATED
+        assert [link.rank for link in found] == list(range(1, len(found) + 1))
+        assert [link.score for link in found] == sorted((x.score for x in found), reverse=True)
+        assert all(link.related_id != link.paper_id and 0 < link.score <= 1 for link in found)
+    # The nearest neighbour is about the same thing: it shares a word of the title.
+    sharing = 0
+    for found in by_paper.values():
+        first = found[0]
+        words = {w for w in first.paper.title.lower().split() if len(w) > 5}
+        sharing += bool(
+            words
+            & set(first.related.title.lower().split() + first.related.abstract.lower().split())
+        )
+    assert sharing / len(by_paper) > 0.8
+
+    # Nothing is computed twice; a paper left without any neighbour is tried again.
+    again = relate(papers)
+    assert again.get("related_computed", 0) == 200 - len(by_paper)
+
+
+def test_a_revised_paper_is_related_again(papers):
+    relate(papers)
+    without = 200 - RelatedPaper.objects.values("paper").distinct().count()  # asked again
+    paper = papers[0]
+    Paper.objects.filter(pk=paper.pk).update(
+        abstract="Reinforcement learning for robot grasping.", revised_at=timezone.now()
+    )
+
+    counts = relate(Paper.objects.order_by("pk").only(*FIELDS))
+
+    assert counts == {"related_computed": 1 + without, "related_unchanged": 199 - without}
