@@ -98,12 +98,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Rendered reader pages (reader/pagecache.py). Every process that publishes must share the cache
 # with the web processes: a file cache on one host, Redis (CACHE_URL=redis://…) across hosts.
-# Keys are prefixed by the database they were rendered from.
+# Keys are prefixed by the database they were rendered from. With Redis unreachable, pages are
+# rendered uncached and saves go through; the cache is tried again every CACHE_RETRY_AFTER
+# seconds and used again as soon as it answers (common/cache.py).
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "common.cache.ResilientRedisCache",
         "LOCATION": CACHE_URL,
+        "RETRY_AFTER": float(os.environ.get("CACHE_RETRY_AFTER") or 5),
     }
     if CACHE_URL
     else {

@@ -11,6 +11,14 @@ process that writes (see CACHES in settings).
 Each process also keeps the pages it served last and the generation it last read, for at most
 GENERATION_TTL: a cached day page then costs no round trip to the shared cache, and another
 process's write shows here within that second (a write in this process, at once).
+
+While the shared cache is down (common.cache degrades it to misses), there is no generation to
+trust: pages are rendered for each request and kept nowhere, since no process could tell the
+others that it changed something. A new generation is started when an invalidation could not
+be sent (again every few seconds, until it is) and whenever the cache answers again after an
+outage, so a write made during the outage can never leave a stale page behind. A write inside
+a transaction starts another generation once it commits, so a page rendered meanwhile from the
+old data is never kept under the new generation.
 """
 
 import gzip
@@ -26,38 +34,79 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+
+from common import cache as resilient_cache
+from papers.signals import papers_moved
 
 GENERATION_KEY = "pages:generation"
 PAGE_TIMEOUT = 24 * 60 * 60  # a safety net for writes that bypass signals (queryset.update)
 RENDERING_FILES = {".html", ".txt", ".mo", ".py"}
 GENERATION_TTL = 1.0  # seconds this process trusts the generation it last read
 LOCAL_PAGES = 32  # pages this process keeps (a day page is ~100 KB gzipped)
+RESEND_EVERY = 5.0  # seconds between tries to send an invalidation the cache did not take
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 _lock = threading.Lock()
 _seen = {"token": "", "at": -GENERATION_TTL}
 _local: OrderedDict = OrderedDict()
+_resending = threading.Event()
 
 
-def generation() -> str:
+def generation() -> str | None:
+    """The current generation; None while the shared cache cannot be reached."""
     if time.monotonic() - _seen["at"] < GENERATION_TTL:
         return _seen["token"]
+    asked = time.monotonic()
     token = cache.get(GENERATION_KEY)
     if token is None:
         cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
         token = cache.get(GENERATION_KEY)
+    if _seen["at"] >= asked:  # the cache came back meanwhile and a new generation was started
+        return _seen["token"]
     _seen.update(token=token, at=time.monotonic())
     return token
 
 
 def invalidate(**kwargs) -> None:
-    """Signal receiver: start a new generation."""
+    """Signal receiver: start a new generation now, and again once the transaction commits."""
+    _start_generation()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(
+        callback is _start_generation for _, callback, _ in connection.run_on_commit
+    ):  # once per transaction, however many rows it saves
+        transaction.on_commit(_start_generation)
+
+
+def _start_generation() -> None:
     token = uuid.uuid4().hex
-    cache.set(GENERATION_KEY, token, timeout=None)
     _seen.update(token=token, at=time.monotonic())
+    if cache.set(GENERATION_KEY, token, timeout=None) is False:  # common.cache: unreachable
+        _resend_later()
+
+
+def _resend_later() -> None:
+    """Try again every RESEND_EVERY seconds until the cache takes a new generation."""
+    with _lock:
+        if _resending.is_set():
+            return
+        _resending.set()
+
+    def resend():
+        try:
+            while True:
+                time.sleep(RESEND_EVERY)
+                token = uuid.uuid4().hex
+                if cache.set(GENERATION_KEY, token, timeout=None) is not False:
+                    _seen.update(token=token, at=time.monotonic())
+                    return
+        finally:
+            _resending.clear()
+
+    threading.Thread(target=resend, name="pagecache-resend", daemon=True).start()
 
 
 @once
@@ -72,8 +121,12 @@ def release() -> str:
 
 
 def cached(name: str, build: Callable[[], object]):
-    """`build()`'s result under `name` for the current generation, building it on a miss."""
-    key = "pages:" + hashlib.sha1(f"{release()}:{generation()}:{name}".encode()).hexdigest()
+    """`build()`'s result under `name` for the current generation, building it on a miss; built
+    every time while the shared cache is down."""
+    token = generation()
+    if token is None:
+        return build()
+    key = "pages:" + hashlib.sha1(f"{release()}:{token}:{name}".encode()).hexdigest()
     with _lock:
         value = _local.get(key)
         if value is not None:
@@ -128,3 +181,6 @@ def connect() -> None:
         post_delete.connect(invalidate, sender=model, dispatch_uid=f"pagecache-delete-{model}")
     for through in (DailyDigest.papers.through, CategorySummary.papers.through):
         m2m_changed.connect(invalidate, sender=through, dispatch_uid=f"pagecache-m2m-{through}")
+    # An editor's moves are written with bulk_update, which sends no post_save.
+    papers_moved.connect(invalidate, dispatch_uid="pagecache-papers-moved")
+    resilient_cache.on_recovery(_start_generation)
