@@ -46,6 +46,7 @@ SCRIPTS = [
     Script("worker_day.py"),
     Script("chart_image.py"),
     Script("llm_cost.py"),
+    Script("related.py"),
     Script("pages.py", ("--gc-freeze",), ("--gc-freeze", "--days", "30")),
     Script("search_quality.py"),
 ]

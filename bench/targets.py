@@ -118,6 +118,16 @@ ROWS = [
     Row("llm_cost.py", "Claude summaries per day: cost",
         "${cost_plain_usd:.3f} plain · ${cost_cached_usd:.3f} cached · "
         "${cost_batched_usd:.3f} batched · ${cost_batched_cached_usd:.3f} both"),
+    Row("llm_cost.py", "Claude TL;DRs of a 1,500-paper day (Korean): tokens",
+        "{brief_input_tokens:,.0f} in + {brief_output_tokens:,.0f} out "
+        "({brief_requests:.0f} requests)"),
+    Row("llm_cost.py", "Claude TL;DRs of a 1,500-paper day: cost",
+        "${brief_cost_plain_usd:.3f} plain · ${brief_cost_batched_usd:.3f} batched · "
+        "${brief_cost_batched_cached_usd:.3f} batched and cached", "brief_cost_batched_cached_usd",
+        Target("<=", 0.10, 15, " USD", timing=False)),
+    Row("related.py", "Related papers: share of the 8 nearest with the paper's label",
+        "{related_same_category:.1%} ({related_first_same_category:.1%} of the first; chance "
+        "{related_chance:.1%}) over {related_papers:,.0f} labelled papers"),
     Row("pages.py", "Papers in the database the pages are served from", "{papers:,.0f}",
         "papers", Target(">=", 300_000, 6, " papers", "QUICK=1 serves a month of days, not a year",
                          timing=False)),
