@@ -20,6 +20,7 @@ from django.db import (
     connection,
     transaction,
 )
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from digest.models import PipelineRun
@@ -112,6 +113,39 @@ def fail(run: PipelineRun, exc: BaseException) -> None:
         run.error,
         extra=_context(run.date, run.stage, error=run.error, seconds=_seconds(run)),
     )
+
+
+NOT_QUEUED = "Not queued"  # how a run the task queue could not take begins its error
+
+
+def record_not_queued(day: datetime.date, stage: str, exc: BaseException) -> PipelineRun:
+    """Record in the run history that `stage` of `day` was to run but could not be queued (the
+    broker was down): a failed run, so the day's next stage is this one again and the retry
+    pass takes it up (`not_queued_days`)."""
+    now = timezone.now()
+    return PipelineRun.objects.create(
+        date=day,
+        stage=stage,
+        status=PipelineRun.Status.FAILED,
+        finished_at=now,
+        error=f"{NOT_QUEUED}: {exc}",
+    )
+
+
+def not_queued_days() -> list[tuple[datetime.date, str]]:
+    """Days with a stage that could not be queued and has not run since, each with the stage
+    it resumes from, oldest first."""
+    later = PipelineRun.objects.filter(
+        date=OuterRef("date"),
+        stage=OuterRef("stage"),
+        status=PipelineRun.Status.SUCCEEDED,
+        started_at__gt=OuterRef("finished_at"),
+    )
+    failed = PipelineRun.objects.filter(
+        status=PipelineRun.Status.FAILED, error__startswith=NOT_QUEUED
+    ).exclude(Exists(later))
+    days = sorted(set(failed.values_list("date", flat=True)))
+    return [(day, stage) for day in days if (stage := next_stage(day)) is not None]
 
 
 def next_stage(day: datetime.date) -> str | None:

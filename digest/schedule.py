@@ -1,6 +1,7 @@
 """Which days the scheduled runs build: the date of the announcement arXiv has just made (or
-would have made: a holiday gets its "no announcement" state), and the recent announcement days
-that did not finish."""
+would have made: a holiday gets its "no announcement" state), the recent announcement days
+that did not finish, and any day whose rebuild an editor asked for while the task queue was
+down."""
 
 import datetime
 
@@ -33,3 +34,11 @@ def unfinished_days(now: datetime.datetime, count: int) -> list[tuple[datetime.d
         days.append(arxiv_calendar.previous_announcement_day(days[-1]))
     resume = [(day, runs.next_stage(day)) for day in reversed(days)]
     return [(day, stage) for day, stage in resume if stage is not None]
+
+
+def days_to_resume(now: datetime.datetime, count: int) -> list[tuple[datetime.date, str]]:
+    """The retry pass's days: `unfinished_days`, then the days of any age whose stage could not
+    be queued (an editor's correction while the broker was down, `runs.record_not_queued`)."""
+    days = unfinished_days(now, count)
+    seen = {day for day, _ in days}
+    return days + [(day, stage) for day, stage in runs.not_queued_days() if day not in seen]

@@ -154,8 +154,9 @@ def build_latest_day() -> str:
 
 @shared_task
 def resume_recent_days() -> list[str]:
-    """Beat's retry pass: every recent announcement day that is not done, from where it stopped."""
-    days = schedule.unfinished_days(timezone.now(), settings.DIGEST_RESUME_DAYS)
+    """Beat's retry pass: every recent announcement day that is not done, from where it stopped,
+    and every day whose rebuild could not be queued."""
+    days = schedule.days_to_resume(timezone.now(), settings.DIGEST_RESUME_DAYS)
     for day, stage in days:
         trigger(day, first=stage)
     return [f"{day.isoformat()} from {stage}" for day, stage in days]

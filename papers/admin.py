@@ -6,6 +6,8 @@ locked against automated re-runs, with the day's summaries of the categories inv
 stale and, once the change is committed, rebuilt with the chart by a worker.
 """
 
+import functools
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -377,8 +379,7 @@ class PaperAdmin(admin.ModelAdmin):
         )
 
     def _rebuild_stale_days(self, request, paper_ids) -> None:
-        """Tell the apps above that the correction is saved; they queue the rebuild of the days
-        it made stale and say so."""
-        for _receiver, note in corrections_saved.send(sender=Paper, paper_ids=paper_ids):
-            if note:
-                self.message_user(request, note)
+        """Tell the apps above that the correction is saved; once it is committed they queue the
+        rebuild of the days it made stale, and say through `notify` whether they could."""
+        notify = functools.partial(self.message_user, request)
+        corrections_saved.send(sender=Paper, paper_ids=paper_ids, notify=notify)

@@ -5,7 +5,8 @@
   summaries that no longer describe their papers.
 - `corrections_saved`: the admin saved an editor's correction of `paper_ids`, after the moves
   above. The digest app queues the rebuild of the days they made stale, once committed, and
-  returns a line for the editor (or None).
+  tells the editor whether it could through `notify(message, level)` (the admin's
+  message_user for this request).
 """
 
 from django.dispatch import Signal

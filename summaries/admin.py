@@ -1,5 +1,7 @@
 """Category summaries, readable and correctable by editors, with what they cost per day."""
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Sum
@@ -113,12 +115,11 @@ class CategorySummaryAdmin(admin.ModelAdmin):
         skipped = queryset.count() - len(ids)
         self.message_user(
             request,
-            f"Queued {len(ids)} summaries for regeneration; {skipped} locked ones skipped.",
+            f"Marked {len(ids)} summaries for regeneration; {skipped} locked ones skipped.",
             messages.SUCCESS,
         )
-        for _receiver, note in regeneration_requested.send(sender=CategorySummary, summary_ids=ids):
-            if note:
-                self.message_user(request, note)
+        notify = functools.partial(self.message_user, request)
+        regeneration_requested.send(sender=CategorySummary, summary_ids=ids, notify=notify)
 
     @admin.action(
         description=_("Unlock selected summaries (allow regeneration)"), permissions=["change"]

@@ -90,7 +90,7 @@ def test_regenerate_action_queues_the_days_summarise_stage_which_rewrites_the_un
         response = admin_client.post("/admin/summaries/categorysummary/", data, follow=True)
 
     assert len(callbacks) == 1  # the stage is queued once the transaction commits
-    message = "Queued 1 summaries for regeneration; 1 locked ones skipped."
+    message = "Marked 1 summaries for regeneration; 1 locked ones skipped."
     assert message in response.content.decode()
     day = stale.digest.date
     trigger.assert_called_once_with(day, first="summarise", force=True)
