@@ -49,6 +49,8 @@ class DayPaper(NamedTuple):
     github_repo: str
     github_stars: int | None
     published: datetime.datetime | None
+    updated_at: datetime.datetime
+    categorised_at: datetime.datetime | None  # moves are bulk updates: updated_at stays
 
     @property
     def ref(self) -> str:
@@ -72,11 +74,13 @@ def day_page(digest, language: str) -> dict:
 
     # The chart names categories by id: an editor's new slug or name shows at once.
     categories = {c.pk: c for c in Category.objects.all()}
+    charted = [categories[s["category"]] for s in digest.chart if s["category"] in categories]
+    # Categories an editor moved papers into after the chart was drawn follow the charted ones,
+    # so a correction shows at once; republishing redraws the chart.
+    shown = {category.pk for category in charted}
+    moved_in = [c for c in categories.values() if c.pk in by_category and c.pk not in shown]
     sections = []
-    for slice_ in digest.chart:
-        category = categories.get(slice_["category"])
-        if category is None:
-            continue  # the chart is older than an editor's change; republishing refreshes it
+    for category in charted + sorted(moved_in, key=lambda c: (c.order, c.slug)):
         summary = summaries.get((digest.pk, category.pk))
         section_papers = by_category[category.pk]
         cited = Report.from_dict(summary.sections).cited_refs() if summary else set()
@@ -104,8 +108,9 @@ def day_page(digest, language: str) -> dict:
             next_day=Min("date", filter=Q(date__gt=digest.date)),
         )
     )
-    # Papers' own edits change the page's ETag, which clients send and servers prefer.
+    # Last-Modified moves with any edit the page shows: the day, its summaries, its papers.
     updated = [digest.updated_at, *(s.updated_at for s in summaries.values())]
+    updated += [stamp for p in papers for stamp in (p.updated_at, p.categorised_at) if stamp]
     return {
         "digest": digest,
         "sections": sections,

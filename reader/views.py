@@ -120,7 +120,10 @@ def _cached(request, name: str, build) -> HttpResponse:
             last_modified=http_date(modified.timestamp()) if modified else None,
         )
 
-    page = pagecache.cached(f"{name}:{request.LANGUAGE_CODE}:{request.get_host()}", render_page)
+    # What a page takes from the request: its language and, for absolute URLs (canonical,
+    # og:url, og:image, all built from the route), its scheme and host. Nothing else.
+    origin = f"{request.scheme}://{request.get_host()}"
+    page = pagecache.cached(f"{name}:{request.LANGUAGE_CODE}:{origin}", render_page)
     response = pagecache.response(request, page)
     patch_cache_control(response, public=True, max_age=MAX_AGE)
     return response
