@@ -9,6 +9,8 @@ import dj_database_url
 import plotly
 from django.core.exceptions import ImproperlyConfigured
 
+from config.security import injected_style_hashes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -68,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Content-Security-Policy (below) and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -124,12 +129,56 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Content-Security-Policy (django-csp): every script, style, image and font from this site, no
+# inline script, no plugin, no framing, forms posting here only. Plotly (static/js/chart.js
+# draws it from the page's json_script data) adds its rules through an *empty* <style> element
+# it fills with insertRule, allowed by the hash of the empty string, and MapLibre's stylesheet
+# as a <style> element, allowed by the hash of its text; no other <style>. Style attributes
+# are allowed (Plotly sets them on the chart's elements; the day page colours its category
+# swatches with one); inline script is not.
+# Images also come as data: URIs (Plotly's mode bar). tests/browser/test_csp_in_chromium.py
+# checks the charts render without a violation.
+EMPTY_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": [
+            "'self'",
+            EMPTY_STYLE,
+            *injected_style_hashes(Path(plotly.__file__).parent / "package_data/plotly.min.js"),
+        ],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Powerful browser features the site never uses, refused to it and to anything it embeds.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
+    "browsing-topics=()"
+)
+# The admin's login lands on the admin, never on Django's default /accounts/profile/ (a 404).
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
 # The UI is Korean; English is the reader's choice (the language switch posts to set_language,
 # reader.middleware reads its cookie). Times are stored in UTC and shown in Seoul time.
 LANGUAGE_CODE = "ko"
 LANGUAGES = [("ko", "한국어"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# The language switch's cookie: kept a year, sent with top-level navigation only, never read
+# by scripts, and only over HTTPS in production (below).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "Asia/Seoul"
 USE_TZ = True
 
@@ -322,6 +371,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     # Cookies only over HTTPS; SECURE_COOKIES=0 for a try-out over plain HTTP (.env.example).
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = envbool("SECURE_COOKIES", True)
+    LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 # One JSON object per line in production (LOG_FORMAT=json), plain lines in development.
 LOGGING = {

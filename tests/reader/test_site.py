@@ -143,4 +143,4 @@ def test_server_error_page_is_self_contained(settings):
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     html = response.content.decode()
-    assert "일시적인 오류가 발생했습니다" in html and 'lang="ko"' in html
+    assert "서버에서 오류가 발생했습니다" in html and 'lang="ko"' in html
