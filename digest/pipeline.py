@@ -41,6 +41,17 @@ def classify(day: datetime.date) -> dict:
     return counts
 
 
+def retry_briefs(day: datetime.date) -> dict:
+    """The retry pass of the TL;DRs the summarise stage left empty (rejected twice, or Claude
+    failed): written again, and the day's pages refreshed when any was."""
+    digest = _digest(day, after=Stage.SUMMARISE)
+    pending = digest.papers.filter(briefs__needs_retry=True).distinct().only(*BRIEF_FIELDS)
+    counts = write_briefs(pending)
+    if counts["briefs_written"]:
+        digest.save(update_fields=["updated_at"])  # a new page generation shows them
+    return counts
+
+
 def summarise(day: datetime.date) -> dict:
     digest = _digest(day, after=Stage.CLASSIFY)
     counts = summarise_digest(digest)

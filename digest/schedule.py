@@ -7,6 +7,7 @@ import datetime
 
 from digest import runs
 from papers import arxiv_calendar
+from summaries.models import PaperBrief
 
 
 def evening_date(now: datetime.datetime) -> datetime.date:
@@ -42,3 +43,12 @@ def days_to_resume(now: datetime.datetime, count: int) -> list[tuple[datetime.da
     days = unfinished_days(now, count)
     seen = {day for day, _ in days}
     return days + [(day, stage) for day, stage in runs.not_queued_days() if day not in seen]
+
+
+def days_with_pending_briefs(now: datetime.datetime, count: int) -> list[datetime.date]:
+    """The last `count` announcement days with TL;DRs waiting for the retry pass, oldest first."""
+    days = [latest_announcement_day(now)]
+    while len(days) < count:
+        days.append(arxiv_calendar.previous_announcement_day(days[-1]))
+    pending = PaperBrief.objects.filter(needs_retry=True, paper__digests__date__in=days)
+    return sorted(set(pending.values_list("paper__digests__date", flat=True)) & set(days))

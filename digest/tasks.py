@@ -159,7 +159,28 @@ def resume_recent_days() -> list[str]:
     days = schedule.days_to_resume(timezone.now(), settings.DIGEST_RESUME_DAYS)
     for day, stage in days:
         trigger(day, first=stage)
+    # TL;DRs left empty on days past their summarise stage (a day resumed before it rewrites
+    # them there).
+    resumed = {day for day, stage in days if stage in _UP_TO_SUMMARISE}
+    for day in schedule.days_with_pending_briefs(timezone.now(), settings.DIGEST_RESUME_DAYS):
+        if day not in resumed:
+            log.info("retrying the TL;DRs of %s", day, extra={"date": day.isoformat()})
+            retry_briefs.delay(day.isoformat())
     return [f"{day.isoformat()} from {stage}" for day, stage in days]
+
+
+_UP_TO_SUMMARISE = (pipeline.Stage.INGEST, pipeline.Stage.CLASSIFY, pipeline.Stage.SUMMARISE)
+
+
+@shared_task(bind=True, max_retries=RETRIES)
+def retry_briefs(self, day: str) -> dict:
+    """The TL;DRs of a day that the summarise stage left empty, written again."""
+    try:
+        return pipeline.retry_briefs(datetime.date.fromisoformat(day))
+    except Exception as exc:
+        if runs.is_transient(exc) and self.request.retries < RETRIES:
+            raise self.retry(countdown=_backoff(self.request.retries)) from exc
+        raise
 
 
 def _backoff(retries: int) -> int:

@@ -28,12 +28,13 @@ def test_the_tree_keeps_every_contract():
 def test_a_lower_layer_importing_a_higher_one_breaks_the_contract(tmp_path):
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     linter = project["tool"]["importlinter"]
-    for package in linter["root_packages"]:
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
-    for package in ("papers", "summaries", "digest", "reader"):  # the tests' sub-packages
-        (tmp_path / "tests" / package).mkdir()
-        (tmp_path / "tests" / package / "__init__.py").write_text("")
+    named = {*linter["root_packages"]}
+    for contract in linter["contracts"]:
+        named |= {*contract.get("source_modules", ())}  # the tests' sub-packages
+    for module in named:
+        package = tmp_path.joinpath(*module.split("."))
+        package.mkdir(parents=True, exist_ok=True)
+        (package / "__init__.py").write_text("")
     (tmp_path / "papers" / "admin.py").write_text("from digest import tasks\n")
     (tmp_path / "digest" / "tasks.py").write_text("import papers\n")
     (tmp_path / "pyproject.toml").write_text((REPO / "pyproject.toml").read_text())
