@@ -33,7 +33,8 @@ _WORD = re.compile(r"^[a-z][a-z0-9]{2,}$")  # terms safe and useful in a tsquery
 
 def relate(papers: Iterable[Paper], *, using: str = "default") -> dict:
     """Store the related papers of `papers` (rows with pk, title, abstract, revised_at) that
-    have none yet or were revised after theirs were computed. Returns counts for the stage."""
+    have none yet or were revised after theirs were computed. Returns the stage's count: how
+    many of `papers` have related papers, the same however often it runs."""
     papers = [p for p in papers if (p.title or p.abstract)]
     done = dict(
         RelatedPaper.objects.using(using)
@@ -44,7 +45,7 @@ def relate(papers: Iterable[Paper], *, using: str = "default") -> dict:
     )
     todo = [p for p in papers if p.pk not in done or (p.revised_at and p.revised_at > done[p.pk])]
     if not todo:
-        return {"related_unchanged": len(papers)}
+        return {"with_related": len(done)}
     texts = {p.pk: _text(p.title, p.abstract) for p in todo}
     archive = Paper.objects.using(using)
     if connections[using].vendor == "postgresql" and archive.count() > IN_MEMORY_UP_TO:
@@ -64,7 +65,8 @@ def relate(papers: Iterable[Paper], *, using: str = "default") -> dict:
     with transaction.atomic(using=using):
         RelatedPaper.objects.using(using).filter(paper__in=[p.pk for p in todo]).delete()
         RelatedPaper.objects.using(using).bulk_create(rows, batch_size=2000)
-    return {"related_computed": len(todo), "related_unchanged": len(papers) - len(todo)}
+    kept = len(done.keys() - {p.pk for p in todo})
+    return {"with_related": kept + sum(1 for found in neighbours.values() if found)}
 
 
 def nearest(

@@ -31,7 +31,7 @@ def test_each_paper_gets_its_most_similar_papers_once(papers, django_assert_max_
     with django_assert_max_num_queries(10):
         counts = relate(papers)
 
-    assert counts == {"related_computed": 200, "related_unchanged": 0}
+    assert counts == {"with_related": RelatedPaper.objects.values("paper").distinct().count()}
     links = RelatedPaper.objects.select_related("paper", "related")
     by_paper = {}
     for link in links:
@@ -53,19 +53,23 @@ def test_each_paper_gets_its_most_similar_papers_once(papers, django_assert_max_
         )
     assert sharing / len(by_paper) > 0.8
 
-    # Nothing is computed twice; a paper left without any neighbour is tried again.
-    again = relate(papers)
-    assert again.get("related_computed", 0) == 200 - len(by_paper)
+    # Nothing is computed twice (a paper left without any neighbour is tried again).
+    rows = set(RelatedPaper.objects.values_list("pk", flat=True))
+    assert relate(papers)["with_related"] >= counts["with_related"]
+    assert set(RelatedPaper.objects.values_list("pk", flat=True)) >= rows
 
 
 def test_a_revised_paper_is_related_again(papers):
     relate(papers)
-    without = 200 - RelatedPaper.objects.values("paper").distinct().count()  # asked again
+    rows = dict(RelatedPaper.objects.values_list("pk", "paper"))
     paper = papers[0]
     Paper.objects.filter(pk=paper.pk).update(
         abstract="Reinforcement learning for robot grasping.", revised_at=timezone.now()
     )
 
-    counts = relate(Paper.objects.order_by("pk").only(*FIELDS))
+    relate(Paper.objects.order_by("pk").only(*FIELDS))
 
-    assert counts == {"related_computed": 1 + without, "related_unchanged": 199 - without}
+    after = dict(RelatedPaper.objects.values_list("pk", "paper"))
+    assert {pk for pk in rows if pk not in after} == {pk for pk, p in rows.items() if p == paper.pk}
+    had = set(rows.values())
+    assert all(after[pk] == paper.pk or after[pk] not in had for pk in after.keys() - rows.keys())
