@@ -9,7 +9,10 @@ from digest import pipeline
 from papers.classifiers import labelled, local
 from papers.models import Category, Paper
 from tests.conftest import DEMO_DAY
-from tests.papers.test_classifier import SAMPLE, shipped_model  # noqa: F401 (a fixture)
+from tests.papers.test_classifier import (  # noqa: F401 (fixtures)
+    sample_path,
+    shipped_model,
+)
 
 
 def run(*args) -> list[str]:
@@ -20,24 +23,28 @@ def run(*args) -> list[str]:
     return out.getvalue().splitlines()
 
 
-def test_eval_reports_the_shipped_held_out_split(shipped_model):  # noqa: F811
+def test_eval_reports_the_shipped_held_out_months(shipped_model):  # noqa: F811
+    held_out = labelled.split(labelled.shipped())[1]
     lines = run("eval_classifier")
-    assert (
-        lines[0] == f"Evaluating model v{shipped_model.version} on the held-out split: 332 papers"
+    assert lines[0] == (
+        f"Evaluating model v{shipped_model.version} on the held-out months "
+        f"({labelled.HELD_OUT_FROM} on): {len(held_out)} papers"
     )
     assert lines[-1] == f"macro-F1 {shipped_model.held_out['macro_f1']:.4f}"
-    assert re.fullmatch(r"papers 332, accuracy 0\.\d{4}", lines[-2])
+    assert re.fullmatch(rf"papers {len(held_out)}, accuracy 0\.\d{{4}}", lines[-2])
     table = {line.split()[0]: line.split()[1:] for line in lines[2:16]}
     assert set(table) >= {"llm", "computer-vision", "reinforcement-learning"}
     assert "most frequent confusions (labelled -> predicted):" in lines
 
 
-def test_eval_of_a_labels_file_never_touches_the_database(shipped_model):  # noqa: F811
+def test_eval_of_a_labels_file_never_touches_the_database(shipped_model, sample_path):  # noqa: F811
     # No `db` fixture: pytest-django fails any query made here.
-    lines = run("eval_classifier", "--labels", str(SAMPLE))
-    assert lines[0].endswith(f"all papers of {SAMPLE}: 84 papers")
+    papers = len(sample_path.read_text().splitlines())
+    lines = run("eval_classifier", "--labels", str(sample_path))
+    assert lines[0].endswith(f"all papers of {sample_path}: {papers} papers")
+    assert re.fullmatch(rf"papers {papers}, accuracy [01]\.\d{{4}}", lines[-2])
     assert re.fullmatch(r"macro-F1 0\.\d{4}", lines[-1])
-    rules_lines = run("eval_classifier", "--labels", str(SAMPLE), "--classifier", "rules")
+    rules_lines = run("eval_classifier", "--labels", str(sample_path), "--classifier", "rules")
     assert rules_lines[0].startswith("Evaluating the rule classifier")
 
 
@@ -68,36 +75,39 @@ def test_eval_without_a_model_says_what_to_do():
 
 
 @pytest.mark.django_db
-def test_train_adds_a_version_with_editor_decisions(tmp_path, monkeypatch, make_day):
-    monkeypatch.setattr(labelled, "LABELS_DIR", SAMPLE.parent)
+def test_train_adds_a_version_with_editor_decisions(tmp_path, monkeypatch, make_day, sample_path):  # noqa: F811
+    monkeypatch.setattr(labelled, "LABELS_DIR", sample_path.parent)
     make_day(5)
     pipeline.run_stage(DEMO_DAY, "ingest")
     paper = Paper.objects.order_by("arxiv_id").first()
     paper.assign_by_editor(Category.objects.get(slug="audio"))
     paper.save()
     output = tmp_path / "models"
+    shipped = labelled.read(sample_path)
+    known = paper.arxiv_id in {e.arxiv_id for e in shipped}
 
     lines = run("train_classifier", "--output", str(output))
-    # The sample holds this paper too: the editor's label replaces the shipped one.
-    assert lines[0].startswith("84 shipped labels and 1 editor decisions (1 of them override")
+    assert lines[0].startswith(
+        f"{len(shipped)} shipped labels and 1 editor decisions ({int(known)} of them override"
+    )
     assert lines[1] == "Training model v1 ..."
     assert re.fullmatch(r"Saved model v1 to .*model-v1\.joblib", lines[-1])
     assert re.fullmatch(r"macro-F1 \d\.\d{4}", lines[-2])
     first = local.load(output / "model-v1.joblib")
-    training, held_out = labelled.split(labelled.read(SAMPLE))
-    assert first.training == {"papers": len(training), "shipped": 84, "editor": 1}
-    assert first.held_out["papers"] == len(held_out)
-    if not labelled.is_held_out(paper.arxiv_id):
-        text = (paper.title, paper.abstract, paper.arxiv_categories)
-        assert first.predict([text])[0].slug == "audio"  # it learnt the editor's decision
+    training, held_out = labelled.split(labelled.merge(shipped, labelled.editor_decisions()))
+    assert first.training == {"papers": len(training), "shipped": len(shipped), "editor": 1}
+    assert first.held_out["papers"] == len(held_out) > 0
+    assert paper.arxiv_id in {e.arxiv_id for e in training}  # an editor's new paper trains
+    text = (paper.title, paper.abstract, paper.arxiv_categories)
+    assert first.predict([text])[0].slug == "audio"  # it learnt the editor's decision
 
     run("train_classifier", "--output", str(output))
     assert sorted(local.artefacts(output)) == [1, 2]
 
 
 @pytest.mark.django_db
-def test_train_refuses_an_output_that_is_a_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(labelled, "LABELS_DIR", SAMPLE.parent)
+def test_train_refuses_an_output_that_is_a_file(tmp_path, monkeypatch, sample_path):  # noqa: F811
+    monkeypatch.setattr(labelled, "LABELS_DIR", sample_path.parent)
     target = tmp_path / "models"
     target.write_text("")
     with pytest.raises(CommandError, match="is not a folder"):

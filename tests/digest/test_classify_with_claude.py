@@ -1,12 +1,13 @@
-"""Claude as the classifier for the hard cases, through the recorded-shape Anthropic API
-(fake_api.py): what we send, what we store, what we pay, and the local decision kept whenever
-Claude's answer cannot be used.
+"""Claude as the classifier, through the recorded-shape Anthropic API (fake_api.py): every
+paper by default (DIGEST_CLAUDE_CLASSIFY=all), or only the unsure ones; what we send, what we
+store, what we pay, and the local decision kept whenever Claude's answer cannot be used.
 
 The database, the ORM, the shipped local model, the SDK and its parsing are real; only the
 HTTP transport is fake.
 """
 
 import functools
+import importlib
 import json
 import math
 
@@ -19,7 +20,7 @@ import llm
 from digest import pipeline
 from digest.models import DailyDigest, PipelineRun
 from papers.assignment import assign_by_editor, assign_categories
-from papers.classifiers import claude
+from papers.classifiers import claude, local
 from papers.models import Category, Paper
 from summaries.prompts import estimate_tokens
 from tests.conftest import DEMO_DAY
@@ -42,6 +43,8 @@ def claude_settings(settings):
     settings.ANTHROPIC_API_KEY = ""  # the client is passed in; nothing may reach the network
     settings.ANTHROPIC_CLASSIFY_MODEL = MODEL
     settings.ANTHROPIC_CLASSIFY_ALL = False
+    # Most tests here are about the unsure papers; the every-paper default has its own below.
+    settings.DIGEST_CLAUDE_CLASSIFY = "unsure"
     # The shipped model is sure of most of these papers (it was trained on part of this day):
     # a high bar gives Claude a few requests' worth of them.
     settings.ANTHROPIC_CLASSIFY_BELOW = 0.95
@@ -108,6 +111,15 @@ def local_run(papers) -> tuple[dict, list[str]]:
     return local, hard
 
 
+def local_chances(papers) -> dict[str, dict[str, float]]:
+    """The shipped model's probability of each active category, per paper."""
+    rows = list(papers.order_by("pk"))
+    active = {c.slug for c in Category.objects.active()}
+    texts = [(p.title, p.abstract, p.arxiv_categories or ()) for p in rows]
+    _, chances = local.current().predict_with_chances(texts, allowed=active)
+    return {p.ref: row for p, row in zip(rows, chances, strict=True)}
+
+
 def sent(fake: FakeAnthropic, bodies: list[dict] | None = None) -> list[str]:
     return [
         ref for body in (fake.bodies() if bodies is None else bodies) for ref in paper_ids(body)
@@ -168,11 +180,17 @@ def test_unsure_papers_go_to_claude_in_chunks_and_its_decisions_are_stored(paper
     )
 
     stored = decisions(papers)
+    chances = local_chances(papers)
     for ref, decision in stored.items():
         if ref in hard:
-            assert decision == (expected(ref, slugs), "llm", 0.83)
+            # Claude's category, with the local model's calibrated probability of it as the
+            # confidence (not Claude's own 0.83): the editors' review signal.
+            slug = expected(ref, slugs)
+            assert decision == (slug, "llm", round(chances[ref][slug], 4))
         else:
             assert decision == local[ref]
+    disagreed = sum(stored[ref][0] != local[ref][0] for ref in hard)
+    assert counts["llm_disagreed"] == disagreed
     assert counts["llm"] == MODEL
     assert counts["llm_asked"] == counts["llm_decided"] == len(hard)
     assert counts["llm_rejected"] == counts["llm_failed"] == counts["llm_kept"] == 0
@@ -407,3 +425,89 @@ def test_the_classify_stage_asks_claude_when_a_key_is_set_and_records_the_usage(
     assert counts["input_tokens"] > 0 and counts["cost_usd"] > 0
     headers = fake.requests[0].headers
     assert "sk-ant-api03-test" in headers.get("x-api-key", "") + headers.get("authorization", "")
+
+
+def test_claude_deciding_every_paper_is_the_default_with_a_key(monkeypatch):
+    import config.settings
+
+    monkeypatch.delenv("DIGEST_CLAUDE_CLASSIFY", raising=False)
+    assert importlib.reload(config.settings).DIGEST_CLAUDE_CLASSIFY == "all"
+    monkeypatch.setenv("DIGEST_CLAUDE_CLASSIFY", "unsure")
+    assert importlib.reload(config.settings).DIGEST_CLAUDE_CLASSIFY == "unsure"
+    monkeypatch.setenv("DIGEST_CLAUDE_CLASSIFY", "some")
+    with pytest.raises(Exception, match="must be 'all' or 'unsure'"):
+        importlib.reload(config.settings)
+    monkeypatch.delenv("DIGEST_CLAUDE_CLASSIFY")
+    importlib.reload(config.settings)
+
+
+def test_by_default_every_paper_goes_to_claude_with_the_local_model_as_confidence(
+    papers, fake, settings, monkeypatch
+):
+    settings.DIGEST_CLAUDE_CLASSIFY = "all"
+    settings.ANTHROPIC_CLASSIFY_BELOW = 0.0  # nobody is unsure: "all" alone sends them
+    settings.ANTHROPIC_API_KEY = "sk-ant-api03-test"
+    mock = httpx2.Client(transport=httpx2.MockTransport(fake.handle))
+    monkeypatch.setattr(
+        llm, "Claude", functools.partial(llm.Claude, http_client=mock, sleep=fake.waits.append)
+    )
+    counts = pipeline.run_stage(DEMO_DAY, "classify")  # the daily run, as a worker runs it
+
+    assert sorted(sent(fake)) == sorted(p.ref for p in papers)
+    assert counts["llm_asked"] == counts["llm_decided"] == counts["classified"] == papers.count()
+    assert len(fake.bodies()) == math.ceil(papers.count() / CHUNK)
+    stored = decisions(papers)
+    chances = local_chances(papers)
+    slugs = sorted(c.slug for c in Category.objects.active())
+    for ref, (slug, method, confidence) in stored.items():
+        assert (slug, method) == (expected(ref, slugs), "llm")
+        assert confidence == round(chances[ref][slug], 4)
+    # Where Claude and the model disagree, the model doubts Claude's category: the paper waits
+    # in the review queue.
+    disagreeing = [ref for ref, row in chances.items() if max(row, key=row.get) != stored[ref][0]]
+    assert disagreeing and all(stored[ref][2] < 0.5 for ref in disagreeing)
+    assert counts["review"] >= len(disagreeing)
+
+
+@pytest.mark.parametrize("failure", ["down", "broken"])
+def test_by_default_any_error_leaves_the_local_decision(papers, fake, settings, failure):
+    settings.DIGEST_CLAUDE_CLASSIFY = "all"
+    local_decisions, _ = local_run(papers)
+    if failure == "down":
+        fake.script = [529, 529, 529]
+    else:
+        fake.answer = lambda params: {"papers": "not a list"}
+
+    counts = assign_categories(papers, client=fake.client())
+
+    assert decisions(papers) == local_decisions
+    assert counts["llm_asked"] == papers.count() and counts["llm_decided"] == 0
+    assert counts["llm_failed"] + counts["llm_rejected"] == papers.count()
+    assert counts["llm_problem"]
+
+
+def test_by_default_editor_decisions_survive_every_rerun(papers, fake, settings):
+    settings.DIGEST_CLAUDE_CLASSIFY = "all"
+    robotics = Category.objects.get(slug="robotics")
+    assign_categories(papers)
+    edited = list(papers.order_by("pk")[:3])
+    assign_by_editor(papers.filter(pk__in=[p.pk for p in edited]), robotics)
+    refs = {p.ref for p in edited}
+
+    first = assign_categories(papers, client=fake.client())
+    again = assign_categories(papers, client=fake.client())
+    offline = assign_categories(papers)
+    fake.script = [529, 529, 529]
+    Paper.objects.filter(pk__in=[p.pk for p in edited]).update(revised_at=timezone.now())
+    failing = assign_categories(papers, client=fake.client())
+
+    assert refs.isdisjoint(sent(fake))  # never asked about
+    assert first["llm_asked"] == papers.count() - 3 and again["llm_asked"] == 0
+    for counts in (first, again, offline, failing):
+        assert counts["locked"] == 3
+    for paper in papers.filter(pk__in=[p.pk for p in edited]):
+        assert (paper.category, paper.category_method, paper.category_confidence) == (
+            robotics,
+            "editor",
+            1.0,
+        )
