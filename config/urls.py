@@ -6,7 +6,6 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from api.v1 import api as api_v1
 from config import health
 from reader import downloads, feeds, search_feed, views
 from reader.converters import ArxivIdConverter, IsoDateConverter
@@ -58,6 +57,6 @@ urlpatterns = [
     path("feeds/search.atom", search_feed.search_atom, name="feed-search-atom"),
     path("health/", health.health, name="health"),
     path("", include("followers.urls")),
-    path("api/v1/", api_v1.urls),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

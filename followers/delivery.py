@@ -59,6 +59,7 @@ class Outcome:
     failed: int = 0
     deferred: list = field(default_factory=list)  # subscriber ids to try again
     skipped: int = 0  # claimed by another run, or no longer receiving
+    error: str = ""  # the last temporary error
 
     def counts(self) -> dict:
         return {
@@ -206,7 +207,7 @@ def send_chunk(
     if not claimed:
         return outcome
     digests = issue_digests(kind, issue)
-    loaded = emails.load_issue(kind, issue, digests)
+    loaded = emails.cached_issue(kind, issue, digests)
     subscribers = Subscriber.objects.filter(pk__in=claimed).prefetch_related("categories")
     rate = rate or SendRate()
     own = connection is None
@@ -229,10 +230,9 @@ def send_chunk(
                 continue
             rate.wait()
             try:
-                connection.send(
-                    emails.sender(), subscriber.email, mail.message().as_bytes(linesep="\r\n")
-                )
+                connection.send(emails.sender(), subscriber.email, mail)
             except SmtpTemporary as exc:
+                outcome.error = str(exc)
                 _mark(pk, State.DEFERRED, error=str(exc)[:300])
                 outcome.deferred.append(subscriber.pk)
                 if exc.scope == "server":  # the server is in trouble: leave the rest for later

@@ -114,6 +114,10 @@ class PaperFilter:
             return False
         return self._exclude is None or not self._exclude.search(text)
 
+    def found(self, text: str) -> bool:
+        """Whether an included keyword occurs in `text` (a `haystack`)."""
+        return self._include is not None and bool(self._include.search(text))
+
     def rejects(self, text: str) -> bool:
         """Whether an excluded keyword occurs in `text` (a `haystack`)."""
         return self._exclude is not None and bool(self._exclude.search(text))

@@ -36,10 +36,11 @@ def send_chunk(self, kind: str, issue: str, subscriber_ids: list[int]) -> dict:
     if outcome.deferred and self.request.retries < settings.FOLLOWERS_SMTP_RETRIES:
         wait = backoff().wait(self.request.retries)
         log.warning(
-            "%s issue %s: %d deliveries deferred, retry %d in %.0f s",
+            "%s issue %s: %d deliveries deferred (%s), retry %d in %.0f s",
             kind,
             issue,
             len(outcome.deferred),
+            outcome.error,
             self.request.retries + 1,
             wait,
         )

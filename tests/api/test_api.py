@@ -121,3 +121,10 @@ def test_hostile_input_gets_a_clear_error(client, reference_day, path, status):
     if status != 200:
         assert response.json()["detail"]
     assert b"<script>" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/papers/x%0A", "/nothing-here", "/../v2/days"])
+def test_paths_no_route_takes_get_a_json_404(client, path):
+    response = client.get(API + path)
+    assert response.status_code == 404 and response.json() == {"detail": "Not Found"}

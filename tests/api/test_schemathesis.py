@@ -5,6 +5,8 @@ and every response conforms to the schema (status code, content type, headers, b
 (schemathesis's pytest plugin does not run under pytest 9 here, so the operations are driven
 with Hypothesis directly: the same strategies and the same checks.)"""
 
+import os
+
 import pytest
 import schemathesis
 from django.core import signals
@@ -12,7 +14,11 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 
-EXAMPLES = 60  # per operation
+# Per operation. Derandomised: CI runs the same examples every time (a random run locally found
+# the newline-in-path 404 that api/urls.py now answers in JSON; run with DERANDOMIZE=0 to
+# explore).
+EXAMPLES = 150
+RANDOM = os.environ.get("DERANDOMIZE") == "0"
 
 
 @pytest.fixture
@@ -39,6 +45,7 @@ def test_the_api_conforms_to_its_schema(reference_day, keep_connection):
             max_examples=EXAMPLES,
             deadline=None,
             database=None,
+            derandomize=not RANDOM,
             suppress_health_check=list(HealthCheck),
         )
         def conforms(case):
