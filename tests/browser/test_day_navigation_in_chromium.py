@@ -58,7 +58,7 @@ def _one_click_to_each_category(page, slugs: list[str], label: str) -> None:
         )
         assert hit == f"#{slug}", (label, slug, hit)  # nothing covers it: one click reaches it
         page.mouse.click(x, y)
-        page.wait_for_function(f"location.hash === '#{slug}'")
+        page.wait_for_url(f"**#{slug}")  # (wait_for_function would eval, which CSP forbids)
         page.wait_for_timeout(50)
         top = page.evaluate(f"document.getElementById('{slug}').getBoundingClientRect().top")
         at_end = page.evaluate(
@@ -94,7 +94,7 @@ def test_anchors_open_collapsed_parts_and_papers_sort_in_place(demo, open_page):
     slug = _slugs()[0]
     page = open_page(demo + DAY_URL + f"#{slug}-papers")
     details = page.locator(f"#{slug}-papers")
-    page.wait_for_function(f"document.getElementById('{slug}-papers').open")
+    page.locator(f"#{slug}-papers[open]").wait_for(state="attached")
     items = details.locator("ul.papers > li")
     count = items.count()
     assert count > 100
@@ -113,5 +113,5 @@ def test_anchors_open_collapsed_parts_and_papers_sort_in_place(demo, open_page):
 
     # A link into a closed report opens it; the summary's parts are all there.
     page.goto(demo + DAY_URL + f"#{slug}-report")
-    page.wait_for_function(f"document.getElementById('{slug}-report').open")
+    page.locator(f"#{slug}-report[open]").wait_for(state="attached")
     assert page.locator(f"#{slug}-report ol.summary > li").count() == 5
