@@ -1,4 +1,8 @@
-"""Settings, all from the environment (see .env.example); SQLite under var/ by default."""
+"""Settings, all from the environment (see .env.example); SQLite under var/ by default.
+
+One file on purpose, however long: every setting of every app is read here, from one place
+(the style guide's "one settings.py"), so an operator finds each in the same file.
+"""
 
 import hashlib
 import os

@@ -1,5 +1,8 @@
 """Search over papers' titles and abstracts and over the category summaries.
 
+One module, though long: the queries, their ranking and the snippets they are shown with answer
+one request together (PostgreSQL and SQLite alike), and read best side by side.
+
 On PostgreSQL this is full-text search on stored, weighted vector columns with GIN indexes
 (reader/migrations/0001_weighted_search_vectors.py): a paper's title words weigh A, its
 abstract's B, a summary's text C. They are not model fields, so the queries name them directly

@@ -2,6 +2,9 @@
 
 Everything it says is counted or quoted from the titles and abstracts; quoted English stays
 English inside the Korean templates rather than pretending to be a translation.
+
+One module: each of the five parts is extracted by a short function over the same counted
+terms, and the parts only make sense read together.
 """
 
 import math

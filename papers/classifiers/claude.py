@@ -12,6 +12,8 @@ The reply is JSON constrained to the active categories' slugs and checked again 
 outside the taxonomy, a paper left out, an unusable reply or a failed request leaves the local
 decision in place, and the counts say how many and why. A decision Claude made stands on later
 runs until the paper's title or abstract changes, so an unchanged day is never paid for twice.
+One module: the prompt, the request, the reply's checks and the fallback are one exchange with
+one outside service, kept beside each other.
 """
 
 import html

@@ -15,6 +15,9 @@ Two ways, both measured in docs/classifier.md:
 
 Nothing is downloaded, ever: the weights come from the installed package, the table from the
 repository.
+
+One module: the tokenizer, the transformer and its distilled table must agree token for
+token, so they are kept together.
 """
 
 from __future__ import annotations

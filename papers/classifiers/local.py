@@ -8,6 +8,9 @@ An artefact is `model-v<N>.joblib` in the model directory; the highest N is the 
 so retraining adds a version and deleting the newest file rolls back. An artefact holds only
 scikit-learn objects and plain data, never our classes, and records the scikit-learn version it
 was made with: another version could unpickle it subtly wrong, so it is refused instead.
+
+One module: the features, training, calibration, the artefact's format and prediction must
+agree with each other exactly, so they are kept together.
 """
 
 from __future__ import annotations

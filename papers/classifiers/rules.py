@@ -6,6 +6,9 @@ rules: each category has a list of phrases, a title hit counts more than an abst
 abstract hits are capped so that long abstracts do not dominate, and the paper's arXiv
 categories add a hint. The taxonomy's tie-break rules are applied only to categories with
 strong evidence, so a single passing word ("robust", "efficient") never decides a paper.
+
+One module: the phrase tables and the scoring that reads them are one concern, and most of
+its length is the tables.
 """
 
 from __future__ import annotations
