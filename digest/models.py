@@ -164,3 +164,29 @@ class PipelineRun(models.Model):
     @property
     def duration(self):
         return self.finished_at - self.started_at if self.finished_at else None
+
+
+class PopularitySnapshot(models.Model):
+    """A paper's Hugging Face upvotes and GitHub stars as the scheduled refresh read them
+    (digest/popularity.py), one row per paper and refresh day: the latest day's row minus the
+    one before is what the paper gained, which the rising list ranks. A second refresh on the
+    same day overwrites that day's row."""
+
+    paper = models.ForeignKey(
+        "papers.Paper", on_delete=models.CASCADE, related_name="popularity_snapshots"
+    )
+    day = models.DateField(_("refreshed on"), help_text=_("The announcement day of the refresh."))
+    upvotes = models.PositiveIntegerField(_("upvotes"), null=True, blank=True)
+    stars = models.PositiveIntegerField(_("GitHub stars"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day", "paper"]
+        verbose_name = _("popularity snapshot")
+        verbose_name_plural = _("popularity snapshots")
+        indexes = [models.Index(fields=["day"], name="snapshot_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["paper", "day"], name="one_snapshot_per_paper_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.paper_id} on {self.day.isoformat()}: {self.upvotes} up, {self.stars} stars"

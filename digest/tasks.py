@@ -18,7 +18,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from common.retry import Backoff
-from digest import pipeline, runs, schedule
+from digest import pipeline, popularity, runs, schedule
 from digest.models import PipelineRun
 
 log = logging.getLogger(__name__)
@@ -150,6 +150,19 @@ def build_latest_day() -> str:
     day = schedule.evening_date(timezone.now())
     trigger(day)
     return day.isoformat()
+
+
+@shared_task(bind=True, max_retries=RETRIES)
+def refresh_popularity(self) -> dict:
+    """Hugging Face upvotes and GitHub stars of the last week's papers, read again (beat's
+    entry an hour after the build, setup_defaults); a day Hugging Face does not answer is
+    skipped and reported."""
+    try:
+        return popularity.refresh_popularity().counts()
+    except Exception as exc:
+        if runs.is_transient(exc) and self.request.retries < RETRIES:
+            raise self.retry(countdown=_backoff(self.request.retries)) from exc
+        raise
 
 
 @shared_task

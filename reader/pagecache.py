@@ -40,6 +40,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from common import cache as resilient_cache
+from digest.signals import popularity_refreshed
 from papers.signals import papers_moved
 
 GENERATION_KEY = "pages:generation"
@@ -183,4 +184,5 @@ def connect() -> None:
         m2m_changed.connect(invalidate, sender=through, dispatch_uid=f"pagecache-m2m-{through}")
     # An editor's moves are written with bulk_update, which sends no post_save.
     papers_moved.connect(invalidate, dispatch_uid="pagecache-papers-moved")
+    popularity_refreshed.connect(invalidate, dispatch_uid="pagecache-popularity-refreshed")
     resilient_cache.on_recovery(_start_generation)

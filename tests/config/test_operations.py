@@ -282,7 +282,7 @@ def test_setup_never_overwrites_what_editors_changed(capsys):
 
     call_command("setup_defaults")
     out = capsys.readouterr().out
-    assert out.count("left as it is") == 3
+    assert out.count("left as it is") == 4  # three schedule entries and the group
     daily.refresh_from_db()
     assert daily.crontab.hour == "22"
     assert not PeriodicTask.objects.get(task="digest.tasks.resume_recent_days").enabled

@@ -24,6 +24,14 @@ SCHEDULE = [
         "morning in Korea): builds the announcement day arXiv has just published.",
     },
     {
+        "name": "Refresh popularity",
+        "task": "digest.tasks.refresh_popularity",
+        "crontab": {"minute": "30", "hour": "22", "day_of_week": "0-4"},
+        "description": "22:30 New York time, Sunday to Thursday, an hour after the build: "
+        "reads the Hugging Face upvotes, comments and GitHub stars of the last 7 announcement "
+        "days' papers again, for the rising list.",
+    },
+    {
         "name": "Resume unfinished days",
         "task": "digest.tasks.resume_recent_days",
         "crontab": {"minute": "45", "hour": "0", "day_of_week": "*"},
