@@ -4,12 +4,15 @@ Every way an editor sets a category (the change form, the changelist's inline co
 "Move to category" action) makes it an editor's decision (papers.assignment.assign_by_editor):
 locked against automated re-runs, with the day's summaries of the categories involved marked
 stale and, once the change is committed, rebuilt with the chart by a worker.
+
+One module for the papers' admin: the list, the review queue and the three editing routes
+must agree on what an editor may do, so they are read together. The taxonomy's admin and the
+list's filters are beside it (admin_taxonomy.py, admin_filters.py).
 """
 
 import functools
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db import models
@@ -21,38 +24,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from papers import assignment
+from papers.admin_filters import ConfidenceBand, ReviewQueue
+from papers.admin_taxonomy import CategoryAdmin  # noqa: F401 (registers the taxonomy's admin)
 from papers.models import Category, Paper
 from papers.signals import corrections_saved
 
-HIGH_CONFIDENCE = 0.8
 ABSTRACT_CHARS = 280  # the review queue shows this much of each abstract
-
-
-@admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    """The taxonomy. Papers, summaries and charts refer to a category by id, so its slug may
-    change (the old one keeps redirecting); the fallback category keeps its slug, stays active
-    and cannot be deleted (Category.clean)."""
-
-    list_display = ["__str__", "slug", "name_ko", "color", "order", "is_active"]
-    list_editable = ["order", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["slug", "name", "name_ko", "description"]
-    prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["previous_slugs"]
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_fallback:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_search_results(self, request, queryset, search_term):
-        """The autocomplete of a paper's category offers active categories only, as the inline
-        list and "Move to category…" do."""
-        queryset, duplicates = super().get_search_results(request, queryset, search_term)
-        if request.GET.get("model_name") == "paper" and request.GET.get("field_name") == "category":
-            queryset = queryset.filter(is_active=True)
-        return queryset, duplicates
 
 
 class PaperForm(forms.ModelForm):
@@ -67,42 +44,6 @@ class PaperForm(forms.ModelForm):
                 % {"category": category}
             )
         return category
-
-
-class ReviewQueue(admin.SimpleListFilter):
-    title = _("review queue")
-    parameter_name = "review"
-
-    def lookups(self, request, model_admin):
-        below = f"{settings.DIGEST_REVIEW_BELOW:.2f}"
-        return [("yes", gettext("Machine decisions below %(below)s") % {"below": below})]
-
-    def queryset(self, request, queryset):
-        return assignment.review_queue(queryset) if self.value() == "yes" else queryset
-
-
-class ConfidenceBand(admin.SimpleListFilter):
-    title = _("confidence")
-    parameter_name = "confidence"
-
-    def lookups(self, request, model_admin):
-        low, high = f"{settings.DIGEST_REVIEW_BELOW:.2f}", f"{HIGH_CONFIDENCE:.2f}"
-        return [
-            ("low", gettext("low (below %(low)s)") % {"low": low}),
-            ("medium", gettext("medium (%(low)s to %(high)s)") % {"low": low, "high": high}),
-            ("high", gettext("high (%(high)s and above)") % {"high": high}),
-            ("none", gettext("none")),
-        ]
-
-    def queryset(self, request, queryset):
-        low = settings.DIGEST_REVIEW_BELOW
-        bands = {
-            "low": {"category_confidence__lt": low},
-            "medium": {"category_confidence__gte": low, "category_confidence__lt": HIGH_CONFIDENCE},
-            "high": {"category_confidence__gte": HIGH_CONFIDENCE},
-            "none": {"category_confidence__isnull": True},
-        }
-        return queryset.filter(**bands[self.value()]) if self.value() in bands else queryset
 
 
 class MoveForm(forms.Form):
