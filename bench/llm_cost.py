@@ -37,7 +37,7 @@ from django.conf import settings  # noqa: E402
 
 from llm.client import Usage  # noqa: E402
 from papers.classifiers.rules import classify  # noqa: E402
-from summaries import briefs, prompts  # noqa: E402
+from summaries import brief_prompts, prompts  # noqa: E402
 from summaries.report import SummaryInput  # noqa: E402
 from summaries.selection import select_featured  # noqa: E402
 
@@ -80,15 +80,15 @@ def brief_costs() -> dict:
     papers = [_Paper(rows[i % len(rows)]) for i in range(BRIEF_DAY)]
     model = settings.ANTHROPIC_BRIEF_MODEL
     size = settings.ANTHROPIC_BRIEF_CHUNK
-    system = prompts.estimate_tokens(briefs.system_prompt(LANGUAGE))
-    schema = prompts.estimate_tokens(json.dumps(briefs.SCHEMA))
+    system = prompts.estimate_tokens(brief_prompts.system_prompt(LANGUAGE))
+    schema = prompts.estimate_tokens(json.dumps(brief_prompts.SCHEMA))
     # A TL;DR as long as the prompt allows: the example sentence's mix of Hangul and Latin.
-    example = briefs._EXAMPLES[LANGUAGE]
-    longest = (example * 2)[: briefs.ASK_CHARS[LANGUAGE]]
+    example = brief_prompts._EXAMPLES[LANGUAGE]
+    longest = (example * 2)[: brief_prompts.ASK_CHARS[LANGUAGE]]
     plain, cached = Usage(), Usage()
     chunks = [papers[start : start + size] for start in range(0, len(papers), size)]
     for index, chunk in enumerate(chunks):
-        user = prompts.estimate_tokens(briefs.user_message(chunk))
+        user = prompts.estimate_tokens(brief_prompts.user_message(chunk))
         reply = {"briefs": [{"id": paper.ref, "tldr": longest} for paper in chunk]}
         output = prompts.estimate_tokens(json.dumps(reply, ensure_ascii=False))
         plain += Usage(input_tokens=system + schema + user, output_tokens=output)

@@ -15,7 +15,7 @@ from common.text import HANGUL, plain_text
 from papers import store
 from papers.models import Paper
 from papers.sources import bundled
-from summaries import briefs
+from summaries import brief_extract, brief_prompts, briefs
 from summaries.models import PaperBrief
 from tests.conftest import DEMO_DAY
 from tests.fixtures.anthropic.fake_api import FakeAnthropic
@@ -83,14 +83,14 @@ def test_a_day_goes_in_one_batch_is_validated_and_stored_and_never_paid_twice(db
     assert fake.bodies() == []  # nothing outside the batch
     asked = [ref for entry in batch["requests"] for ref, _, _ in papers_in(entry["params"])]
     assert sorted(asked) == sorted(p.ref for p in papers)
-    system = briefs.system_prompt("ko")
+    system = brief_prompts.system_prompt("ko")
     for entry in batch["requests"]:
         params = entry["params"]
         assert params["model"] == MODEL
         assert params["system"] == [
             {"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}
         ]
-        assert params["output_config"]["format"]["schema"] == briefs.SCHEMA
+        assert params["output_config"]["format"]["schema"] == brief_prompts.SCHEMA
     assert counts["briefs_written"] == 649 and counts["briefs_left_empty"] == 0
     assert counts["briefs_model"] == MODEL and counts["briefs_cost_usd"] > 0
 
@@ -214,7 +214,7 @@ def test_offline_every_paper_gets_its_abstracts_contribution_sentence(db):
     for paper in papers:
         brief = stored[paper.pk]
         assert brief.source == "extract" and brief.generator == "extract" and brief.text
-        assert len(brief.text) <= briefs.EXTRACT_CHARS + 2
+        assert len(brief.text) <= brief_extract.EXTRACT_CHARS + 2
         # Taken from the abstract: every word of it is the abstract's (an ellipsis aside).
         words = set(re.findall(r"[A-Za-z]{4,}", brief.text.lower()))
         abstract = plain_text(paper.abstract).lower()
