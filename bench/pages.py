@@ -18,15 +18,8 @@ view's; it exits 1 after that line if any request failed.
 """
 
 import argparse
-import datetime
-import http.client
-import json
 import os
-import random
-import re
 import signal
-import statistics
-import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -34,20 +27,22 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
-DATABASE_URL = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dai_bench_pages"
+sys.path.insert(0, str(REPO))
+
+from bench.pages_data import (  # noqa: E402
+    DATABASE_URL,
+    create_database,
+    drop_database,
+    existing,
+    generate,
 )
-CACHE_URL = os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/6")
-SERVER_ENV = {
-    "DATABASE_URL": DATABASE_URL,
-    "CACHE_URL": CACHE_URL,
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only-not-secret",
-    "ALLOWED_HOSTS": "127.0.0.1",
-    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
-    "ANTHROPIC_API_KEY": "",  # summaries of the real days are written offline
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-}
+from bench.pages_load import (  # noqa: E402
+    SERVER_ENV,
+    delete_cache_keys,
+    measure,
+    start_server,
+)
+
 SEARCHES = [
     "diffusion",
     "reinforcement learning",
@@ -65,7 +60,6 @@ SEARCHES = [
     "멀티모달",
     "hallucination OR jailbreak",
 ]
-ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
 
 
 def minimal(request):
@@ -116,213 +110,6 @@ def application():
         translation.deactivate()
         gc.freeze()
     return app
-
-
-# --- data ---------------------------------------------------------------------------------
-
-
-def create_database() -> None:
-    import psycopg
-
-    url = urlsplit(DATABASE_URL)
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    url = urlsplit(DATABASE_URL)
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{url.path.lstrip("/")}" WITH (FORCE)')
-
-
-def repoint(text: str, copies: dict) -> str:
-    """A real day's summary text with its citations pointing at the generated copies."""
-    return ARXIV_ID.sub(lambda m: copies[m[0]].arxiv_id if m[0] in copies else m[0], text)
-
-
-def clone(instance, **changes):
-    """An unsaved copy with every concrete field but the primary key, then `changes`."""
-    values = {
-        f.attname: getattr(instance, f.attname)
-        for f in instance._meta.concrete_fields
-        if not f.primary_key
-    }
-    return type(instance)(**(values | changes))
-
-
-def generate(days: int, per_day: int, seed: int) -> dict:
-    """The real days through the pipeline, then `days` generated days before the demo day."""
-    from django.conf import settings
-    from django.db import connection, transaction
-    from django.utils import timezone
-
-    from digest import chart, pipeline
-    from digest.models import DailyDigest
-    from papers.models import Paper
-    from summaries.models import CategorySummary
-
-    demo_day, reference_day = datetime.date(2025, 5, 27), datetime.date(2024, 11, 14)
-    for day in (reference_day, demo_day):
-        pipeline.build_digest(day)
-    template = DailyDigest.objects.get(date=demo_day)
-    real = list(template.papers.select_related("category").order_by("pk"))
-    summaries = list(template.summaries.filter(language=settings.DIGEST_LANGUAGE))
-    if per_day < len(real):
-        raise SystemExit(f"--per-day must be at least the real day's {len(real)} papers")
-
-    rng = random.Random(seed)
-    day_links = DailyDigest.papers.through
-    summary_links = CategorySummary.papers.through
-    started = time.perf_counter()
-    dates = [demo_day - datetime.timedelta(days=i) for i in range(1, days + 1)]
-    for number, day in enumerate(d for d in dates if d != reference_day):
-        sample = real + rng.choices(real, k=per_day - len(real))
-        base = 50_000 + (day.day - 1) * per_day  # never collides with real ids of that month
-        papers = []
-        for i, source in enumerate(sample):
-            paper_id = f"{day:%y%m}.{base + i:05d}"
-            papers.append(
-                clone(
-                    source,
-                    arxiv_id=paper_id,
-                    abs_url=f"https://arxiv.org/abs/{paper_id}",
-                    pdf_url=f"https://arxiv.org/pdf/{paper_id}",
-                    announced_on=day,
-                    upvotes=rng.randint(1, 150) if rng.random() < 0.1 else None,
-                )
-            )
-        # The first copy of each real paper stands for it in the cloned summaries.
-        copies = {source.ref: paper for source, paper in zip(sample, papers, strict=True)}
-        copies = {ref: copies[ref] for ref in reversed([p.ref for p in real])}
-        with transaction.atomic():
-            Paper.objects.bulk_create(papers, batch_size=1000)
-            published = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
-            digest = clone(template, date=day, published_at=published)
-            for paper, source in zip(papers, sample, strict=True):
-                paper.category = source.category
-            popular = sorted(papers, key=lambda p: (-(p.upvotes or -1), p.arxiv_id))
-            digest.chart = chart.distribution(popular)
-            digest.save()
-            day_links.objects.bulk_create(
-                [day_links(dailydigest_id=digest.pk, paper_id=p.pk) for p in papers],
-                batch_size=5000,
-            )
-            links = []
-            for summary in summaries:
-                copy = clone(
-                    summary,
-                    digest_id=digest.pk,
-                    sections=json.loads(repoint(json.dumps(summary.sections), copies)),
-                    body=repoint(summary.body, copies),
-                )
-                copy.save()
-                cited = {copies[p.ref].pk for p in summary.papers.all() if p.ref in copies}
-                links += [summary_links(categorysummary_id=copy.pk, paper_id=pk) for pk in cited]
-            summary_links.objects.bulk_create(links, batch_size=5000)
-        if number % 50 == 0:
-            print(f"  generated {number + 1} days in {time.perf_counter() - started:.0f} s")
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    return existing() | {"seconds": time.perf_counter() - started}
-
-
-def existing() -> dict:
-    from digest.models import DailyDigest
-    from papers.models import Paper
-
-    published = DailyDigest.objects.published()
-    return {
-        "papers": Paper.objects.count(),
-        "days": published.count(),
-        "seconds": 0.0,
-        "dates": sorted(published.values_list("date", flat=True)),
-    }
-
-
-# --- load ---------------------------------------------------------------------------------
-
-
-def fetch(port: int, paths: list[str]) -> list[tuple[float, int, int]]:
-    """GET each path over one keep-alive connection: (seconds, status, bytes) per request."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    results = []
-    for path in paths:
-        started = time.perf_counter()
-        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})  # as browsers do
-        response = connection.getresponse()
-        body = response.read()
-        results.append((time.perf_counter() - started, response.status, len(body)))
-    connection.close()
-    return results
-
-
-def measure(pool, port: int, rounds: list[list[str]], concurrency: int, before=None) -> dict:
-    """Run the rounds (their paths split among `concurrency` clients); `before()` runs before
-    each round, outside the timing."""
-    samples, busy = [], 0.0
-    for paths in rounds:
-        if before:
-            before()
-        shares = [paths[i::concurrency] for i in range(concurrency)]
-        started = time.perf_counter()
-        for result in pool.map(fetch, [port] * concurrency, shares):
-            samples += result
-        busy += time.perf_counter() - started
-    latencies = sorted(s[0] for s in samples)
-    bad = [s for s in samples if s[1] != 200]
-    if bad:
-        print(f"  {len(bad)} of {len(samples)} requests failed, e.g. HTTP {bad[0][1]}")
-    return {
-        "requests": len(samples),
-        "errors": len(bad),
-        "rps": len(samples) / busy,
-        "p50_ms": 1000 * statistics.median(latencies),
-        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
-        "kb": statistics.mean(s[2] for s in samples) / 1024,
-    }
-
-
-def start_server(workers: int, port: int, gc_freeze: bool) -> subprocess.Popen:
-    """gunicorn with the project's gunicorn.conf.py (read from the working directory), its
-    access log discarded."""
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "bench.pages:application()",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--preload",
-            "--pythonpath", str(REPO), "--log-level", "warning",
-        ],
-        cwd=REPO,
-        env=os.environ | SERVER_ENV | {"BENCH_GC_FREEZE": "1" if gc_freeze else "0"},
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            fetch(port, ["/bench/minimal/"])
-            return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise SystemExit("gunicorn did not answer within 120 s")
-
-
-def delete_cache_keys() -> None:
-    import redis
-    from django.conf import settings
-
-    client = redis.Redis.from_url(CACHE_URL)
-    prefix = settings.CACHES["default"]["KEY_PREFIX"]
-    for key in client.scan_iter(f"{prefix}:*", count=1000):
-        client.delete(key)
 
 
 def main() -> None:
