@@ -29,6 +29,7 @@ urlpatterns = [
     path("papers/<arxiv:arxiv_id>/", views.paper, name="paper"),
     path("papers/id/<int:pk>/", views.paper_by_id, name="paper-by-id"),
     path("search/", views.search_view, name="search"),
+    path("rising/", views.rising, name="rising"),
     # The worst a forged request can do here is switch the language; a CSRF token would make
     # every page that shows the switch uncacheable.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),

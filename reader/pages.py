@@ -6,12 +6,13 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import F, Max, Min, Prefetch, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import pgettext_lazy
 
 from digest import chart
 from digest.importer import IMPORTED, imported_refs
-from digest.models import DailyDigest
+from digest.models import DailyDigest, PopularitySnapshot
 from papers.models import Category, Paper
 from reader.markdown import summary_html
 from summaries.models import CategorySummary, PaperBrief
@@ -339,3 +340,45 @@ def related_papers(paper) -> list:
         .distinct()
     )
     return [link.related for link in links]
+
+
+RISING_SHOWN = 30  # papers on the rising page
+
+
+def rising_page(language: str) -> dict:
+    """The published papers of the last week (those the latest popularity refresh read,
+    digest/popularity.py) that gained most Hugging Face upvotes and GitHub stars since the
+    refresh before, with their TL;DRs. A paper new since then gained all it has.
+
+    Queries: the two latest refresh days, the gains with their papers and categories, the
+    TL;DRs.
+    """
+    days = list(
+        PopularitySnapshot.objects.order_by("-day").values_list("day", flat=True).distinct()[:2]
+    )
+    if len(days) < 2:
+        return {"latest": days[0] if days else None, "previous": None, "rising": [], "briefs": {}}
+    latest, previous = days
+    before = PopularitySnapshot.objects.filter(paper=OuterRef("paper"), day=previous)
+    published = DailyDigest.objects.published().filter(papers=OuterRef("paper"))
+    snapshots = (
+        PopularitySnapshot.objects.filter(day=latest)
+        .filter(Exists(published))
+        .annotate(
+            upvotes_gained=Coalesce("upvotes", 0)
+            - Coalesce(Subquery(before.values("upvotes")[:1]), 0),
+            stars_gained=Coalesce("stars", 0) - Coalesce(Subquery(before.values("stars")[:1]), 0),
+        )
+        .filter(Q(upvotes_gained__gt=0) | Q(stars_gained__gt=0))
+        .annotate(gained=F("upvotes_gained") + F("stars_gained"))
+        .select_related("paper__category")
+        .order_by("-gained", "-upvotes_gained", "paper__arxiv_id", "paper_id")[:RISING_SHOWN]
+    )
+    rising = list(snapshots)
+    briefs = PaperBrief.objects.filter(paper__in=[s.paper_id for s in rising])
+    return {
+        "latest": latest,
+        "previous": previous,
+        "rising": rising,
+        "briefs": paper_briefs(briefs, language),
+    }

@@ -92,6 +92,14 @@ def _paper(request, name, **lookup):
 
 
 @require_safe
+def rising(request):
+    def build():
+        return "reader/rising.html", pages.rising_page(request.LANGUAGE_CODE)
+
+    return _cached(request, "rising", build)
+
+
+@require_safe
 def search_view(request):
     context = search.search_page(
         request.GET.get("q", ""), request.GET.get("page"), request.LANGUAGE_CODE, request.GET
