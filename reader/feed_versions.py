@@ -18,7 +18,7 @@ from django.views.decorators.http import condition
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from reader import pagecache
-from summaries.models import CategorySummary
+from summaries.models import CategorySummary, PaperBrief
 
 DAYS = 10  # items of the daily feed: each carries a whole day
 SUMMARIES = 30  # items of a category's summary feed
@@ -150,9 +150,18 @@ def category_papers(slug: str):
     )
 
 
+def feed_briefs():
+    """The TL;DRs the paper feeds show: in the feed's language, with text."""
+    return in_feed_language(PaperBrief.objects.shown())
+
+
 def papers_state(slug: str) -> tuple:
-    values = category_papers(slug).aggregate(
+    # A changed TL;DR is a new version: its latest update per paper, in the same query.
+    brief = feed_briefs().filter(paper=OuterRef("pk")).order_by("-updated_at")
+    papers = category_papers(slug).annotate(brief_updated=Subquery(brief.values("updated_at")[:1]))
+    values = papers.aggregate(
         changed=Max("updated_at"),
+        changed_brief=Max("brief_updated"),
         changed_listed=Max("listed_at"),
         papers=Count("pk"),
         newest=Max("announced_on"),

@@ -23,6 +23,7 @@ from reader.feed_versions import (
     category_state,
     category_summaries,
     daily_state,
+    feed_briefs,
     feed_days,
     in_feed_language,
     latest,
@@ -189,7 +190,8 @@ class CategoryPapersFeed(CategoryFeed):
         return f"{URN}:feed:category:{category.slug}:papers"
 
     def items(self, category):
-        return category_papers(category.slug)
+        briefs = Prefetch("briefs", queryset=feed_briefs(), to_attr="feed_briefs")
+        return category_papers(category.slug).prefetch_related(briefs)
 
     def item_title(self, paper):
         return paper.title
@@ -207,7 +209,7 @@ class CategoryPapersFeed(CategoryFeed):
         return paper.listed_at
 
     def item_updateddate(self, paper):
-        return latest(paper.listed_at, paper.updated_at)
+        return latest(paper.listed_at, paper.updated_at, *(b.updated_at for b in paper.feed_briefs))
 
     def item_author_name(self, paper):
         if not paper.authors:

@@ -63,8 +63,8 @@ from django.utils.safestring import mark_safe
 from digest.models import DailyDigest
 from papers.models import Category, Paper
 from reader import mathml
-from reader.pages import preferring
-from summaries.models import CategorySummary
+from reader.pages import paper_briefs, preferring
+from summaries.models import CategorySummary, PaperBrief
 
 
 class StoredVector(Expression):
@@ -296,7 +296,8 @@ class CappedPaginator(Paginator):
 
 def search_page(query: str, page: str | None, language: str, params=None) -> dict:
     """Context for the search page. Queries: the categories (for the filter), the capped count,
-    one page of papers with their categories, and (on the first page) the matching summaries."""
+    one page of papers with their categories, their TL;DRs, and (on the first page) the matching
+    summaries."""
     params = params or {}
     query = clean(query)
     sort = params.get("sort") if params.get("sort") in SORTS else RELEVANCE
@@ -328,6 +329,10 @@ def search_page(query: str, page: str | None, language: str, params=None) -> dic
         marked = getattr(paper, "marked", None)
         terms = sorted(set(_MARKED.findall(marked))) if marked else context["terms"]
         paper.snippet = snippet(paper.abstract, terms, whole=marked is not None)
+    # The page's TL;DRs, in the reader's language when stored (one query, when there are any).
+    shown = [paper.pk for paper in context["page"]]
+    briefs = PaperBrief.objects.filter(paper__in=shown)
+    context["briefs"] = paper_briefs(briefs, language) if shown else {}
     if context["page"].number == 1:
         found = summaries(query, sort, filters).select_related("digest", "category")
         found = found.filter(language__in={language, settings.DIGEST_LANGUAGE})

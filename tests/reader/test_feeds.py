@@ -17,7 +17,7 @@ from digest.models import DailyDigest
 from papers.models import Category, Paper
 from reader import feed_versions
 from reader.markdown import summary_html
-from summaries.models import CategorySummary
+from summaries.models import CategorySummary, PaperBrief
 from tests.conftest import FIXTURES, REFERENCE_DAY
 
 pytestmark = pytest.mark.django_db
@@ -178,6 +178,26 @@ def test_paper_feeds_identify_papers_by_arxiv_id_or_url(client, days):
     assert creator.startswith(authored.authors[0])
 
 
+def test_paper_feeds_carry_the_tldr_and_a_changed_tldr_is_a_new_version(client, days):
+    url = reverse("feed-papers-atom", args=["computer-vision"])
+    first = client.get(url)
+    entries = {e.title: e for e in feedparser.parse(first.content).entries}
+    sampart = entries["SAMPart3D: Segment Any Part in 3D Objects"]
+    brief = PaperBrief.objects.get(paper__arxiv_id="2411.07184", language="ko")
+    assert brief.text and brief.text in sampart.summary
+
+    # An editor corrects the TL;DR an hour later: a new version, the entry updated with it.
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
+        brief.text, brief.source, brief.locked = "편집자가 고친 요약.", "editor", True
+        brief.save()
+    changed = client.get(url, headers={"if-none-match": first["ETag"]})
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    entry = {e.title: e for e in feedparser.parse(changed.content).entries}[sampart.title]
+    assert "편집자가 고친 요약." in entry.summary and entry.updated_parsed > sampart.updated_parsed
+    newest = max(e.updated_parsed for e in feedparser.parse(changed.content).entries)
+    assert parsedate_to_datetime(changed["Last-Modified"]).utctimetuple()[:6] == newest[:6]
+
+
 @pytest.mark.parametrize("name", [n for n, args in FEEDS if args])
 def test_unknown_categories_are_not_found(client, name):
     url = reverse(name, args=["no-such-category"])
@@ -202,8 +222,9 @@ def test_item_counts_are_capped(client, days, monkeypatch):
         ("feed-daily-rss", [], 4, 1),
         # state and the category's fields; the category; its summaries with days; their papers
         ("feed-category-atom", ["computer-vision"], 5, 2),
-        # state and the category's fields; the category; its papers
-        ("feed-papers-rss", ["computer-vision"], 4, 2),
+        # state and the category's fields; the category; its papers; their TL;DRs (one query
+        # added with them, issue 15)
+        ("feed-papers-rss", ["computer-vision"], 5, 2),
     ],
 )
 def test_query_counts_are_pinned_and_do_not_grow_with_the_days(
