@@ -256,17 +256,6 @@ def test_the_search_feed_keeps_the_filters_newest_first(client, quokka, django_a
     assert empty.status_code == 200 and "<item>" not in empty.text
 
 
-def test_the_search_feed_leaves_out_excluded_keywords_with_the_followers_filter(client, quokka):
-    """/feeds/search.rss?q=…&exclude=… excludes with papers.keywords, the filter the daily email
-    and the personal feeds use: "variants" is in the abstracts of the papers that mention it."""
-    params = {"q": "quokkanet", "exclude": "variants, markup-free"}
-    text = client.get(reverse("feed-search-rss"), params).text
-    assert not any(f"oai:arXiv.org:{i}" in text for i in quokka["mentions"])
-    assert f"oai:arXiv.org:{quokka['titled']}" in text
-    hidden = client.get(reverse("feed-search-rss"), {"q": "quokkanet", "exclude": "a\u202eb"})
-    assert hidden.status_code == 404  # an invisible character is refused, not matched
-
-
 def test_snippets_mark_matches_by_stem_and_escape_the_rest(client, quokka):
     html = client.get(reverse("search"), {"q": "quokkanet"}).text
     assert "<script>alert(1)" not in html
