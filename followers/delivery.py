@@ -35,10 +35,10 @@ from django.utils import timezone
 
 from digest.models import DailyDigest
 from followers import emails
-from followers.filters import PaperFilter
 from followers.models import Delivery, Subscriber
 from followers.ratelimit import SendRate
 from followers.transport import Connection, SmtpPermanent, SmtpTemporary
+from papers.keywords import PaperFilter
 
 log = logging.getLogger(__name__)
 State = Delivery.State

@@ -31,7 +31,7 @@ from django.utils.text import Truncator
 
 from digest.models import DailyDigest
 from followers import tokens
-from followers.filters import PaperFilter, haystack, normalise
+from papers.keywords import PaperFilter, haystack, normalise
 from papers.models import Category, Paper
 from summaries.models import CategorySummary, PaperBrief
 

@@ -1,6 +1,6 @@
 """Feeds with a follower's filter: each subscription's private feed (/feeds/follow/<token>.rss)
 and the keyword feed without a subscription (/feeds/keywords.rss?q=…&exclude=…&category=…).
-Both choose their papers with followers.filters, as the daily email does.
+Both choose their papers with papers.keywords, as the daily email does.
 
 Items are the matching papers of the latest FEED_DAYS published days, newest day first and
 most popular first within a day, at most FEED_ITEMS of them, found among at most FEED_SCAN
@@ -17,7 +17,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from digest.models import DailyDigest
 from followers import tokens
-from followers.filters import KeywordError, PaperFilter, parse_keywords
+from papers.keywords import KeywordError, PaperFilter, parse_keywords
 from papers.models import Category, Paper
 
 SITE = "Daily AI Insights"

@@ -1,13 +1,13 @@
 """The subscription forms. Anything a reader types is validated here: the address (Django's
 EmailValidator: no CR/LF or anything else that could become a header, at most 254 characters,
-an ASCII local part) and the keywords (followers.filters.parse_keywords)."""
+an ASCII local part) and the keywords (papers.keywords.parse_keywords)."""
 
 from django import forms
 from django.conf import settings
 
-from followers.filters import KeywordError, parse_keywords
 from followers.models import Subscriber
 from followers.subscriptions import Choices, normalise_email
+from papers.keywords import KeywordError, parse_keywords
 from papers.models import Category
 
 

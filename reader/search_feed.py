@@ -8,11 +8,13 @@ cached (every query is its own feed) and costs one query.
 
 from django.contrib.syndication.views import Feed
 from django.db.models import OuterRef, Subquery
+from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext as _
 
 from digest.models import DailyDigest
+from papers.keywords import KeywordError, PaperFilter, parse_keywords
 from reader import search
 from reader.feed_versions import latest
 
@@ -26,9 +28,14 @@ class SearchFeed(Feed):
     description_template = "feeds/paper.html"
 
     def get_object(self, request):
+        try:
+            exclude = tuple(parse_keywords(request.GET.get("exclude", "")))
+        except KeywordError as exc:
+            raise Http404(str(exc)) from None
         return {
             "query": search.clean(request.GET.get("q", "")),
             "filters": search.Filters.from_params(request.GET),
+            "exclude": PaperFilter(exclude=exclude),
         }
 
     def title(self, obj):
@@ -52,7 +59,9 @@ class SearchFeed(Feed):
             "published_at"
         )[:1]
         found = search.papers(obj["query"], search.NEWEST, obj["filters"])
-        return found.select_related("category").annotate(listed_at=Subquery(listed_at))[:ITEMS]
+        found = found.select_related("category").annotate(listed_at=Subquery(listed_at))
+        # The exclusions are the followers' keyword filter, applied outside the database.
+        return obj["exclude"].select(found, limit=ITEMS, scan=4 * ITEMS)
 
     def item_title(self, paper):
         return paper.title

@@ -7,7 +7,6 @@ HTTP transport is fake.
 """
 
 import functools
-import importlib
 import json
 import math
 
@@ -425,20 +424,6 @@ def test_the_classify_stage_asks_claude_when_a_key_is_set_and_records_the_usage(
     assert counts["input_tokens"] > 0 and counts["cost_usd"] > 0
     headers = fake.requests[0].headers
     assert "sk-ant-api03-test" in headers.get("x-api-key", "") + headers.get("authorization", "")
-
-
-def test_claude_deciding_every_paper_is_the_default_with_a_key(monkeypatch):
-    import config.settings
-
-    monkeypatch.delenv("DIGEST_CLAUDE_CLASSIFY", raising=False)
-    assert importlib.reload(config.settings).DIGEST_CLAUDE_CLASSIFY == "all"
-    monkeypatch.setenv("DIGEST_CLAUDE_CLASSIFY", "unsure")
-    assert importlib.reload(config.settings).DIGEST_CLAUDE_CLASSIFY == "unsure"
-    monkeypatch.setenv("DIGEST_CLAUDE_CLASSIFY", "some")
-    with pytest.raises(Exception, match="must be 'all' or 'unsure'"):
-        importlib.reload(config.settings)
-    monkeypatch.delenv("DIGEST_CLAUDE_CLASSIFY")
-    importlib.reload(config.settings)
 
 
 def test_by_default_every_paper_goes_to_claude_with_the_local_model_as_confidence(

@@ -1,4 +1,4 @@
-"""Personal feeds and the keyword feed share the email's filter (followers.filters)."""
+"""Personal feeds and the keyword feed share the email's filter (papers.keywords)."""
 
 import feedparser
 import pytest
@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followers import tokens
-from followers.filters import KeywordError, PaperFilter, parse_keywords
 from followers.models import Subscriber
+from papers.keywords import KeywordError, PaperFilter, parse_keywords
 from papers.models import Category, Paper
 
 

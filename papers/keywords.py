@@ -1,5 +1,6 @@
-"""Which papers a follower asked for: one filter for the daily email, the personal feeds and the
-keyword feed without a subscription (/feeds/keywords.rss?q=…&exclude=…).
+"""Which papers a reader asked for: one filter for the daily email, the personal feeds, the
+keyword feed (/feeds/keywords.rss?q=…&exclude=…) and the search feed's exclusions
+(/feeds/search.rss?q=…&exclude=…).
 
 A filter is a set of categories (none: every category), keywords to include (none: every
 paper) and keywords to exclude. A keyword matches a paper when its title or abstract has it at
