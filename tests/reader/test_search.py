@@ -106,11 +106,13 @@ def test_counting_stops_at_the_cap(client, two_days, monkeypatch):
 def test_search_query_count_does_not_grow(client, make_day, size, django_assert_num_queries):
     make_day(size)
     pipeline.build_digest(DEMO_DAY)
-    # The categories (for the filter), the capped count, one page of papers, the summaries.
+    # The categories (for the filter), the capped count, one page of papers, their TL;DRs (one
+    # query added with them, issue 15), the summaries.
     for params in ({}, {"sort": "newest"}, {"category": "computer-vision", "from": "2025-01-01"}):
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             response = client.get(reverse("search"), {"q": "model"} | params)
         assert response.status_code == 200 and "<mark>" in response.text
+        assert '<p class="tldr tldr-extract">' in response.text  # each result's TL;DR
 
 
 def test_an_empty_or_hostile_query_is_harmless(client, two_days, django_assert_num_queries):
