@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 
 from digest.models import DailyDigest
 from papers.models import Category, Paper
-from reader import pagecache, pages, search
+from reader import day_page, pagecache, pages, search
 from reader.slugs import follow_renamed
 
 MAX_AGE = 5 * 60  # browsers may reuse a page this long before revalidating it
@@ -36,7 +36,7 @@ def latest(request):
 def day(request, day):
     def build():
         digest = get_object_or_404(DailyDigest.objects.published(), date=day)
-        return "reader/day.html", pages.day_page(digest, request.LANGUAGE_CODE)
+        return "reader/day.html", day_page.day_page(digest, request.LANGUAGE_CODE)
 
     return _cached(request, f"day:{day}", build)
 

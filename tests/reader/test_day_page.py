@@ -11,7 +11,7 @@ from common.text import plain_text
 from digest import pipeline
 from digest.models import DailyDigest
 from papers.models import Paper
-from reader import pages
+from reader import day_page
 from summaries.models import PaperBrief
 from tests.conftest import DEMO_DAY
 
@@ -59,12 +59,12 @@ def test_every_category_is_in_the_index_and_opens_with_findings_and_cards(client
         opening = body.split('<div class="more">')[0]
         count = demo_day.papers.filter(category__slug=slug).count()
         findings = opening.split('<ul class="findings"')[1].split("</ul>")[0]
-        assert 1 <= findings.count("<li>") <= pages.FINDINGS_SHOWN
+        assert 1 <= findings.count("<li>") <= day_page.FINDINGS_SHOWN
         # Cards: the most popular featured papers the shown findings do not already cite.
         cited = set(re.findall(r'class="cite" href="/papers/([^/]+)/"', findings))
         uncited = demo_day.papers.filter(category__slug=slug).exclude(arxiv_id__in=cited)
         cards = opening.count('<li class="paper"')
-        assert cards == min(pages.CARDS_SHOWN, uncited.count())
+        assert cards == min(day_page.CARDS_SHOWN, uncited.count())
         # The rest of the summary and every paper: collapsed, but in the HTML for anchors and
         # search engines.
         assert f'<details class="report" id="{slug}-report">' in body

@@ -45,7 +45,7 @@ def test_before_a_second_refresh_the_page_says_when_it_fills(client, reference_d
     refresh_popularity(THURSDAY, daily_papers=hugging_face(RECORDED))
     response = client.get(reverse("rising"))
     assert response.status_code == 200 and response.context["rising"] == []
-    assert "from the second refresh on" in response.content.decode()
+    assert "두 번째 갱신부터" in response.content.decode()  # Korean, the default
 
 
 def test_the_papers_that_gained_most_come_first_with_their_tldr(
