@@ -34,7 +34,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from digest.models import DailyDigest
-from followers import emails
+from followers import emails, issues
 from followers.models import Delivery, Subscriber
 from followers.ratelimit import SendRate
 from followers.transport import Connection, SmtpPermanent, SmtpTemporary
@@ -207,7 +207,7 @@ def send_chunk(
     if not claimed:
         return outcome
     digests = issue_digests(kind, issue)
-    loaded = emails.cached_issue(kind, issue, digests)
+    loaded = issues.cached_issue(kind, issue, digests)
     subscribers = Subscriber.objects.filter(pk__in=claimed).prefetch_related("categories")
     rate = rate or SendRate()
     own = connection is None

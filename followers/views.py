@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from followers import emails, ratelimit, subscriptions, tokens
+from followers import email_text, emails, ratelimit, subscriptions, tokens
 from followers.forms import ChoicesForm, SubscribeForm
 
 
@@ -76,7 +76,7 @@ def manage(request, token):
         "saved": saved,
         "subscriber": subscriber,
         "feed_rss": emails.link(subscriber, tokens.FEED),
-        "feed_atom": emails.absolute(
+        "feed_atom": email_text.absolute(
             reverse("followers-feed-atom", args=[tokens.make(subscriber, tokens.FEED)])
         ),
         "delete_url": reverse("followers-delete", args=[token]),
