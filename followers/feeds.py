@@ -19,6 +19,7 @@ from digest.models import DailyDigest
 from followers import tokens
 from papers.keywords import KeywordError, PaperFilter, parse_keywords
 from papers.models import Category, Paper
+from reader.feed_items import PaperItems
 
 SITE = "Daily AI Insights"
 URN = "urn:daily-ai-insights"
@@ -37,7 +38,7 @@ def feed_papers(paper_filter: PaperFilter) -> list:
     return paper_filter.select(papers, FEED_ITEMS, FEED_SCAN)
 
 
-class FilteredFeed(Feed):
+class FilteredFeed(PaperItems, Feed):
     feed_type = Rss201rev2Feed
     author_name = SITE
     description_template = "feeds/paper.html"
@@ -49,26 +50,11 @@ class FilteredFeed(Feed):
     def items(self, obj):
         return feed_papers(obj["filter"])
 
-    def item_title(self, paper):
-        return paper.title
-
-    def item_link(self, paper):
-        return paper.abs_url
-
-    def item_guid(self, paper):
-        return f"oai:arXiv.org:{paper.arxiv_id}" if paper.arxiv_id else paper.abs_url
-
-    def item_guid_is_permalink(self, paper):
-        return not paper.arxiv_id
-
     def item_pubdate(self, paper):
         return paper.created_at
 
     def item_updateddate(self, paper):
         return paper.updated_at
-
-    def item_categories(self, paper):
-        return [paper.category.name] if paper.category else []
 
     def get_context_data(self, **kwargs):
         return {"paper": kwargs["item"]}

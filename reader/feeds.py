@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from digest.export import summary_sources
 from papers.models import Category
+from reader.feed_items import PaperItems
 from reader.feed_versions import (
     cached_feed,
     category_papers,
@@ -178,7 +179,7 @@ class CategoryFeed(BaseFeed):
 # A category's new papers --------------------------------------------------------------------
 
 
-class CategoryPapersFeed(CategoryFeed):
+class CategoryPapersFeed(PaperItems, CategoryFeed):
     """The category's newest papers, one item each."""
 
     description_template = "feeds/paper.html"
@@ -193,18 +194,6 @@ class CategoryPapersFeed(CategoryFeed):
         briefs = Prefetch("briefs", queryset=feed_briefs(), to_attr="feed_briefs")
         return category_papers(category.slug).prefetch_related(briefs)
 
-    def item_title(self, paper):
-        return paper.title
-
-    def item_link(self, paper):
-        return paper.abs_url
-
-    def item_guid(self, paper):
-        return f"oai:arXiv.org:{paper.arxiv_id}" if paper.arxiv_id else paper.abs_url
-
-    def item_guid_is_permalink(self, paper):
-        return not paper.arxiv_id
-
     def item_pubdate(self, paper):
         return paper.listed_at
 
@@ -216,9 +205,6 @@ class CategoryPapersFeed(CategoryFeed):
             return None
         more = len(paper.authors) > 3
         return ", ".join(paper.authors[:3]) + (" et al." if more else "")
-
-    def item_categories(self, paper):
-        return [paper.category.name]
 
     def get_context_data(self, **kwargs):
         return {"paper": kwargs["item"]}

@@ -16,13 +16,14 @@ from django.utils.translation import gettext as _
 from digest.models import DailyDigest
 from papers.keywords import KeywordError, PaperFilter, parse_keywords
 from reader import search
+from reader.feed_items import PaperItems
 from reader.feed_versions import latest
 
 ITEMS = 50
 URN = "urn:daily-ai-insights"
 
 
-class SearchFeed(Feed):
+class SearchFeed(PaperItems, Feed):
     feed_type = Rss201rev2Feed
     author_name = "Daily AI Insights"
     description_template = "feeds/paper.html"
@@ -63,26 +64,11 @@ class SearchFeed(Feed):
         # The exclusions are the followers' keyword filter, applied outside the database.
         return obj["exclude"].select(found, limit=ITEMS, scan=4 * ITEMS)
 
-    def item_title(self, paper):
-        return paper.title
-
-    def item_link(self, paper):
-        return paper.abs_url
-
-    def item_guid(self, paper):
-        return f"oai:arXiv.org:{paper.arxiv_id}" if paper.arxiv_id else paper.abs_url
-
-    def item_guid_is_permalink(self, paper):
-        return not paper.arxiv_id
-
     def item_pubdate(self, paper):
         return paper.listed_at
 
     def item_updateddate(self, paper):
         return latest(paper.listed_at, paper.updated_at)
-
-    def item_categories(self, paper):
-        return [paper.category.name] if paper.category else []
 
     def get_context_data(self, **kwargs):
         return {"paper": kwargs["item"]}
