@@ -29,10 +29,9 @@ from urllib.parse import urlencode, urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.databases import create_database, drop_database  # noqa: E402
 from bench.pages_data import (  # noqa: E402
     DATABASE_URL,
-    create_database,
-    drop_database,
     existing,
     generate,
 )
@@ -139,7 +138,7 @@ def main() -> None:
     os.environ.update(SERVER_ENV)
     sys.path.insert(0, str(REPO))
     if not args.reuse:
-        create_database()
+        create_database(DATABASE_URL)
     import django
 
     django.setup()
@@ -212,7 +211,7 @@ def main() -> None:
             server.wait(timeout=30)
         delete_cache_keys()
         if not args.keep:
-            drop_database()
+            drop_database(DATABASE_URL)
 
     report(results, data, args)
 

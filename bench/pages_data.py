@@ -10,34 +10,11 @@ import os
 import random
 import re
 import time
-from urllib.parse import urlsplit
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dai_bench_pages"
 )
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
-
-
-def create_database() -> None:
-    import psycopg
-
-    url = urlsplit(DATABASE_URL)
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    url = urlsplit(DATABASE_URL)
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{url.path.lstrip("/")}" WITH (FORCE)')
 
 
 def repoint(text: str, copies: dict) -> str:

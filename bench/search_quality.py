@@ -122,30 +122,6 @@ def draw(rows: list[dict], idf: dict[str, float], size: int, seed: int) -> list[
     return chosen
 
 
-# --- the database -------------------------------------------------------------------------
-
-
-def create_database() -> None:
-    import psycopg
-
-    url = urlsplit(DATABASE_URL)
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{url.path.lstrip("/")}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{url.path.lstrip("/")}"')
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    url = urlsplit(DATABASE_URL)
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{url.path.lstrip("/")}" WITH (FORCE)')
-
-
 def load(rows: list[dict]) -> float:
     """Every paper on its listing date (COPY, as ingest stores a day), every date published."""
     from django.db import connection, transaction
@@ -220,6 +196,8 @@ def main() -> None:
     )
     os.environ.setdefault("DEBUG", "1")
     sys.path.insert(0, str(REPO))
+    from bench.databases import create_database, drop_database
+
     started = time.perf_counter()
     rows = read_corpus()
     idf = title_idf(rows)
@@ -229,7 +207,7 @@ def main() -> None:
         print(f"  {query!r:45} ← {row['title'][:100]}")
 
     if not args.reuse:
-        create_database()
+        create_database(DATABASE_URL)
     import django
 
     django.setup()
@@ -262,7 +240,7 @@ def main() -> None:
         papers = Paper.objects.count()
     finally:
         if not args.keep:
-            drop_database()
+            drop_database(DATABASE_URL)
 
     latencies.sort()
     print(f"\nKnown-item search, {papers:,} real papers, {len(sample)} queries (seed {args.seed})")
