@@ -16,12 +16,12 @@ setup: $(UV)
 	mkdir -p var/static
 
 # Migrate an SQLite database under var/, import the reference product's reports
-# (data/reference-reports/) as published days but for the bundled days, build those offline
+# (data/reference-reports/ and the 12 recovered from its git history, history/) as published days but for the bundled days, build those offline
 # (after the import, so that papers the reports share with them keep one category), serve it all.
 # Running it again changes no row count (tests/config/test_demo_import.py).
 demo: setup
 	DEBUG=1 $(UV) run python manage.py migrate --noinput
-	DEBUG=1 $(UV) run python manage.py import_report data/reference-reports/ --except $(DEMO_DAYS)
+	DEBUG=1 $(UV) run python manage.py import_report data/reference-reports/ data/reference-reports/history/ --except $(DEMO_DAYS)
 	@for day in $(DEMO_DAYS); do \
 		DEBUG=1 $(UV) run python manage.py build_digest $$day --unless-published || exit 1; done
 	@echo "Serving the digest at http://127.0.0.1:8000/ (Ctrl-C stops)"

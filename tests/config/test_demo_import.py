@@ -12,7 +12,13 @@ import sys
 from tests.conftest import REPO
 
 REPORTS = REPO / "data" / "reference-reports"
-IMPORT = ["import_report", "data/reference-reports/", "--except", "2024-11-14"]
+IMPORT = [
+    "import_report",
+    "data/reference-reports/",
+    "data/reference-reports/history/",
+    "--except",
+    "2024-11-14",
+]
 SCRIPT = f"""
 import json
 import django
@@ -53,10 +59,11 @@ print(json.dumps({{
 
 def test_the_demo_imports_the_reports_beside_the_built_day_and_again_changes_nothing(tmp_path):
     makefile = (REPO / "Makefile").read_text()  # what the test runs is what make demo runs
-    assert "manage.py import_report data/reference-reports/ --except $(DEMO_DAYS)" in makefile
+    assert f"manage.py {' '.join(IMPORT[:3])} --except $(DEMO_DAYS)" in makefile
     assert "build_digest $$day --unless-published" in makefile
     assert makefile.index("import_report data/reference-reports/") < makefile.index("$$day")
     assert len(list(REPORTS.glob("Papers_*_report.md"))) == 57
+    assert len(list(REPORTS.glob("history/Papers_*_report.md"))) == 12
     env = os.environ | {
         "DEBUG": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
@@ -71,9 +78,11 @@ def test_the_demo_imports_the_reports_beside_the_built_day_and_again_changes_not
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.splitlines()[-1])
     assert out["second"] == out["first"]  # a second demo changes no row count
-    # 57 reports: two are empty (2024-10-29, 2024-11-12) and 2024-11-14 is the built day.
-    assert len(out["published"]) == 55
+    # 57 + 12 reports: three are empty (2024-10-09, 2024-10-29, 2024-11-12) and 2024-11-14 is
+    # the built day; with the demo's other built day, 2025-05-27, that is 67 published days.
+    assert len(out["published"]) == 66
     assert "2024-11-14" in out["published"] and "2024-10-29" not in out["published"]
+    assert min(out["published"]) == "2024-10-04"  # the history's oldest report
     generators = out["generators"]
     assert generators["2024-11-14"] == "offline"  # the pipeline's own, not the report
     assert {g for day, g in generators.items() if day != "2024-11-14"} == {"imported"}
