@@ -294,19 +294,18 @@ DIGEST_REVIEW_BELOW = float(os.environ.get("DIGEST_REVIEW_BELOW") or 0.6)
 if not 0 <= DIGEST_REVIEW_BELOW <= 1:
     raise ImproperlyConfigured("DIGEST_REVIEW_BELOW must be between 0 and 1.")
 # Claude as the classifier for the hard cases (papers/classifiers/claude.py), with a key:
-# machine decisions less confident than this go to ANTHROPIC_CLASSIFY_MODEL (every one with
-# ANTHROPIC_CLASSIFY_ALL), ANTHROPIC_CLASSIFY_CHUNK papers a request.
+# with DIGEST_CLAUDE_CLASSIFY=unsure, machine decisions less confident than this go to
+# ANTHROPIC_CLASSIFY_MODEL, ANTHROPIC_CLASSIFY_CHUNK papers a request.
 ANTHROPIC_CLASSIFY_BELOW = float(os.environ.get("ANTHROPIC_CLASSIFY_BELOW") or DIGEST_REVIEW_BELOW)
 if not 0 <= ANTHROPIC_CLASSIFY_BELOW <= 1:
     raise ImproperlyConfigured("ANTHROPIC_CLASSIFY_BELOW must be between 0 and 1.")
-ANTHROPIC_CLASSIFY_ALL = envbool("ANTHROPIC_CLASSIFY_ALL", False)
 ANTHROPIC_CLASSIFY_CHUNK = envint("ANTHROPIC_CLASSIFY_CHUNK", 50)
 if ANTHROPIC_CLASSIFY_CHUNK < 1:
     raise ImproperlyConfigured("ANTHROPIC_CLASSIFY_CHUNK must be at least 1.")
 # Which papers Claude decides when ANTHROPIC_API_KEY is set: "all" (the default: every paper
 # an editor has not decided, the local model being the first pass, the fallback on any error
-# and the review queue's confidence) or "unsure" (only those below ANTHROPIC_CLASSIFY_BELOW,
-# unless ANTHROPIC_CLASSIFY_ALL). docs/classifier.md has the cost of each.
+# and the review queue's confidence) or "unsure" (only those below ANTHROPIC_CLASSIFY_BELOW).
+# docs/classifier.md has the cost of each.
 DIGEST_CLAUDE_CLASSIFY = (os.environ.get("DIGEST_CLAUDE_CLASSIFY") or "all").strip().lower()
 if DIGEST_CLAUDE_CLASSIFY not in {"all", "unsure"}:
     raise ImproperlyConfigured("DIGEST_CLAUDE_CLASSIFY must be 'all' or 'unsure'.")

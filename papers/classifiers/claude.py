@@ -1,6 +1,6 @@
 """Claude as the classifier when a key is set: by default (DIGEST_CLAUDE_CLASSIFY=all) every
 paper no editor has decided goes to ANTHROPIC_CLASSIFY_MODEL; with `unsure`, only the papers
-the local model is unsure of (every one with ANTHROPIC_CLASSIFY_ALL). ANTHROPIC_CLASSIFY_CHUNK
+the local model is unsure of (below ANTHROPIC_CLASSIFY_BELOW). ANTHROPIC_CLASSIFY_CHUNK
 papers a request, the day's requests in one Message Batch when ANTHROPIC_BATCH is on.
 
 The local model is the first pass, the fallback and the editors' confidence signal: where it
@@ -77,7 +77,7 @@ CLOSE_CALLS = (
 
 def asks_all() -> bool:
     """Claude decides every paper (the default), not only the unsure ones."""
-    return settings.DIGEST_CLAUDE_CLASSIFY == "all" or settings.ANTHROPIC_CLASSIFY_ALL
+    return settings.DIGEST_CLAUDE_CLASSIFY == "all"
 
 
 _NAMED_SLUG = re.compile(r"`([a-z0-9-]+)`")

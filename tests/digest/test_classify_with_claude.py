@@ -41,7 +41,6 @@ INVALID_REQUEST = {
 def claude_settings(settings):
     settings.ANTHROPIC_API_KEY = ""  # the client is passed in; nothing may reach the network
     settings.ANTHROPIC_CLASSIFY_MODEL = MODEL
-    settings.ANTHROPIC_CLASSIFY_ALL = False
     # Most tests here are about the unsure papers; the every-paper default has its own below.
     settings.DIGEST_CLAUDE_CLASSIFY = "unsure"
     # The shipped model is sure of most of these papers (it was trained on part of this day):
@@ -206,7 +205,7 @@ def test_unsure_papers_go_to_claude_in_chunks_and_its_decisions_are_stored(paper
 def test_with_the_all_papers_setting_every_paper_but_the_editors_goes_to_claude(
     papers, fake, settings
 ):
-    settings.ANTHROPIC_CLASSIFY_ALL = True
+    settings.DIGEST_CLAUDE_CLASSIFY = "all"
     robotics = Category.objects.get(slug="robotics")
     assign_categories(papers)
     edited = list(papers.order_by("pk")[:2])
