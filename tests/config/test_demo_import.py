@@ -5,11 +5,9 @@ category, which the pipeline does not overwrite), and running the demo's steps a
 row count."""
 
 import json
-import os
-import subprocess
-import sys
 
 from tests.conftest import REPO
+from tests.subprocess_django import run_python
 
 REPORTS = REPO / "data" / "reference-reports"
 IMPORT = [
@@ -64,18 +62,7 @@ def test_the_demo_imports_the_reports_beside_the_built_day_and_again_changes_not
     assert makefile.index("import_report data/reference-reports/") < makefile.index("$$day")
     assert len(list(REPORTS.glob("Papers_*_report.md"))) == 57
     assert len(list(REPORTS.glob("history/Papers_*_report.md"))) == 12
-    env = os.environ | {
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    env.pop("CACHE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=600,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_python(SCRIPT, tmp_path, timeout=600)
     out = json.loads(result.stdout.splitlines()[-1])
     assert out["second"] == out["first"]  # a second demo changes no row count
     # 57 + 12 reports: three are empty (2024-10-09, 2024-10-29, 2024-11-12) and 2024-11-14 is

@@ -1,11 +1,7 @@
 """The zero-setup demo runs on SQLite, which the rest of the suite (on PostgreSQL) never touches:
 build the reference day into a fresh SQLite file in a separate process and open every page."""
 
-import os
-import subprocess
-import sys
-
-from tests.conftest import REPO
+from tests.subprocess_django import run_python
 
 PAGES = [
     "/days/2024-11-14/",
@@ -35,16 +31,5 @@ for path in {PAGES!r}:
 
 
 def test_the_demo_serves_every_page_on_sqlite(tmp_path):
-    env = os.environ | {
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-    }
-    env.pop("CACHE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_python(SCRIPT, tmp_path)
     assert [line.split()[0] for line in result.stdout.splitlines()] == PAGES

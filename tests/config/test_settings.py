@@ -1,19 +1,15 @@
-"""Settings read from the environment: defaults and refusals."""
+"""Settings read from the environment: defaults and refusals, each read by a fresh process (the
+tests' own settings are loaded once and must not be reloaded under them)."""
 
-import importlib
+from tests.subprocess_django import run_python
 
-import pytest
+PRINT = "import config.settings as s; print(s.DIGEST_CLAUDE_CLASSIFY)"
 
 
-def test_claude_deciding_every_paper_is_the_default_with_a_key(monkeypatch):
-    import config.settings
-
-    monkeypatch.delenv("DIGEST_CLAUDE_CLASSIFY", raising=False)
-    assert importlib.reload(config.settings).DIGEST_CLAUDE_CLASSIFY == "all"
-    monkeypatch.setenv("DIGEST_CLAUDE_CLASSIFY", "unsure")
-    assert importlib.reload(config.settings).DIGEST_CLAUDE_CLASSIFY == "unsure"
-    monkeypatch.setenv("DIGEST_CLAUDE_CLASSIFY", "some")
-    with pytest.raises(Exception, match="must be 'all' or 'unsure'"):
-        importlib.reload(config.settings)
-    monkeypatch.delenv("DIGEST_CLAUDE_CLASSIFY")
-    importlib.reload(config.settings)
+def test_claude_deciding_every_paper_is_the_default_with_a_key(tmp_path):
+    assert run_python(PRINT, tmp_path, env={"DIGEST_CLAUDE_CLASSIFY": ""}).stdout.strip() == "all"
+    unsure = run_python(PRINT, tmp_path, env={"DIGEST_CLAUDE_CLASSIFY": " Unsure "})
+    assert unsure.stdout.strip() == "unsure"
+    refused = run_python(PRINT, tmp_path, env={"DIGEST_CLAUDE_CLASSIFY": "some"}, check=False)
+    assert refused.returncode == 1
+    assert "DIGEST_CLAUDE_CLASSIFY must be 'all' or 'unsure'." in refused.stderr

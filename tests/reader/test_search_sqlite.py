@@ -4,11 +4,9 @@ in a separate process, as tests/config/test_demo_sqlite.py does."""
 
 import datetime
 import json
-import os
-import subprocess
-import sys
 
-from tests.conftest import BUNDLED, DEMO_DAY, REPO
+from tests.conftest import BUNDLED, DEMO_DAY
+from tests.subprocess_django import run_python
 
 EARLIER = DEMO_DAY - datetime.timedelta(days=1)
 SCRIPT = """
@@ -61,18 +59,9 @@ def test_search_on_sqlite_ranks_sorts_and_filters(tmp_path):
     script = SCRIPT.format(
         earlier=EARLIER.isoformat(), demo=DEMO_DAY.isoformat(), titled=titled, mentions=mentions
     )
-    env = os.environ | {
-        "DEBUG": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
-        "MEDIA_ROOT": str(tmp_path / "media"),
+    env = {
         "DIGEST_DATA_DIR": str(tmp_path / "days"),
         "DIGEST_CLASSIFIER_DIR": str(tmp_path / "no-model"),
-        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
-    env.pop("CACHE_URL", None)
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_python(script, tmp_path, env=env)
     assert result.stdout.strip() == "ok"
