@@ -32,9 +32,13 @@ def http_url(url) -> str:
 @register.filter
 def paper_url(paper) -> str:
     """The paper's page on this site: by arXiv id, or by row id for papers without one."""
+    return _paper_url(paper, _paper_url_pattern(get_script_prefix()))
+
+
+def _paper_url(paper, pattern: str) -> str:
     if paper.arxiv_id:
         # reverse() once per URL prefix, not once per paper: a day page links ~2,000 times.
-        return _paper_url_pattern(get_script_prefix()).replace(_SOME_ID, paper.arxiv_id)
+        return pattern.replace(_SOME_ID, paper.arxiv_id)
     return reverse("paper-by-id", args=[paper.pk])
 
 
@@ -59,16 +63,19 @@ def paper_list(papers, briefs=None, authors_shown=AUTHORS_SHOWN) -> str:
     stars_title = escape(gettext("Stars on GitHub"))
     source = escape(gettext("Source"))
     labels = _tldr_labels()
+    pattern = _paper_url_pattern(get_script_prefix())
+    more: dict[int, str] = {}  # "and N more" by N: translated once per count, not per paper
     items = []
     for paper in papers:
         title = paper.title
         title = mathml.render(title) if "$" in title or "\\" in title else _escape(title)
         published = paper.published.date().isoformat() if paper.published else ""
+        arxiv_id = _escape(paper.arxiv_id or "")
         parts = [
             f'<li class="paper" data-upvotes="{paper.upvotes or 0}" '
             f'data-stars="{paper.github_stars or 0}" data-published="{published}" '
-            f'data-id="{_escape(paper.arxiv_id or "")}">'
-            f'<a class="paper-title" href="{_escape(paper_url(paper))}">{title}</a>'
+            f'data-id="{arxiv_id}">'
+            f'<a class="paper-title" href="{_escape(_paper_url(paper, pattern))}">{title}</a>'
         ]
         if paper.upvotes:
             parts.append(f' <span class="upvotes" title="{upvotes_title}">▲ {paper.upvotes}</span>')
@@ -80,10 +87,10 @@ def paper_list(papers, briefs=None, authors_shown=AUTHORS_SHOWN) -> str:
             parts.append(_tldr(brief, labels))
         meta = []
         if paper.authors:
-            names = authors(paper.authors, authors_shown)
+            names = _authors(paper.authors, authors_shown, more)
             meta.append(f'<span class="authors">{_escape(names)}</span>')
         if url := http_url(paper.abs_url):
-            label = f"arXiv:{_escape(paper.arxiv_id)}" if paper.arxiv_id else source
+            label = f"arXiv:{arxiv_id}" if arxiv_id else source
             meta.append(f'<a href="{_escape(url)}">{label}</a>')
         if url := http_url(paper.pdf_url):
             meta.append(f'<a href="{_escape(url)}">PDF</a>')
@@ -97,6 +104,24 @@ def paper_list(papers, briefs=None, authors_shown=AUTHORS_SHOWN) -> str:
         parts.append(f'<span class="paper-meta">{" · ".join(meta)}</span></li>')
         items.append("".join(parts))
     return mark_safe("\n".join(items))  # every value above is escaped
+
+
+@register.simple_tag
+def cited_lines(items) -> str:
+    """<li> items for a report's lines (reader.day_page): the text, its formulas as MathML, then
+    a link to each paper it cites. In Python for the reason paper_list is: a day's reports have
+    ~500 lines and ~1,000 citations."""
+    pattern = _paper_url_pattern(get_script_prefix())
+    link = _escape(gettext("link"))
+    lines = []
+    for item in items:
+        cites = "".join(
+            f' <a class="cite" href="{_escape(_paper_url(paper, pattern))}"'
+            f' title="{_escape(paper.title)}">[{_escape(paper.arxiv_id or "") or link}]</a>'
+            for paper in item["papers"]
+        )
+        lines.append(f"<li>{mathml.render(item['text'])}{cites}</li>")
+    return mark_safe("".join(lines))  # every value above is escaped
 
 
 @register.simple_tag
@@ -127,14 +152,17 @@ def _tldr(brief, labels: dict[str, str]) -> str:
 @register.filter
 def authors(names, limit: int = AUTHORS_SHOWN) -> str:
     """The first authors and how many more: "A, B, C 외 4명" / "A, B, C and 4 more"."""
-    names = list(names or [])
+    return _authors(list(names or []), limit, {})
+
+
+def _authors(names: list, limit: int, more: dict[int, str]) -> str:
+    """As `authors`; `more` keeps the translated "and N more" by N, for the next paper."""
     if len(names) <= limit:
         return ", ".join(names)
-    more = len(names) - limit
-    return ngettext("%(names)s and %(n)d more", "%(names)s and %(n)d more", more) % {
-        "names": ", ".join(names[:limit]),
-        "n": more,
-    }
+    count = len(names) - limit
+    if count not in more:
+        more[count] = ngettext("%(names)s and %(n)d more", "%(names)s and %(n)d more", count)
+    return more[count] % {"names": ", ".join(names[:limit]), "n": count}
 
 
 @register.filter
