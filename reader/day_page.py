@@ -6,19 +6,20 @@ import datetime
 from collections import defaultdict
 from typing import NamedTuple
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 
 from digest import chart
 from digest.importer import IMPORTED, imported_refs
 from papers.models import Category, Paper
 from reader.markdown import summary_html
-from reader.pages import in_language, paper_briefs
+from reader.pages import in_language, paper_briefs, rising_gains
 from summaries.models import PaperBrief
 from summaries.report import SECTION_TITLES, Report, split_citation
 
 FINDINGS_SHOWN = 2  # key findings a day page shows of a category before it is expanded
 CARDS_SHOWN = 3  # TL;DR cards likewise
+RISING_SHOWN = 5  # the day's papers that gained most since the refresh before
 
 
 class DayPaper(NamedTuple):
@@ -45,9 +46,11 @@ class DayPaper(NamedTuple):
 def day_page(digest, language: str) -> dict:
     """Context for one published day: chart figure, then one section per category.
 
-    Queries: the papers, their TL;DRs, the categories, the summaries, and the neighbouring days
-    with the papers' last change. A day has ~1,000 papers, so they are read as DayPaper tuples
-    with only the fields the page shows (abstracts are on the papers' own pages).
+    Queries: the papers, their TL;DRs, the categories, the summaries, the neighbouring days with
+    the papers' last change, and the day's rising papers (reader.pages.rising_gains: the two
+    latest popularity refresh days, then the gains if there are two). A day has ~1,000 papers,
+    so they are read as DayPaper tuples with only the fields the page shows (abstracts are on the
+    papers' own pages).
     """
     papers = [DayPaper(*row) for row in digest.papers.values_list(*DayPaper._fields)]
     by_category = defaultdict(list)
@@ -118,6 +121,7 @@ def day_page(digest, language: str) -> dict:
         "figure": chart.plotly_figure(
             digest.chart, language, {pk: c.slug for pk, c in categories.items()}
         ),
+        "rising": rising_gains(Q(paper__digests=digest), RISING_SHOWN)[2],
         "previous_day": stamps["previous_day"],
         "next_day": stamps["next_day"],
         "last_modified": max(updated),

@@ -196,22 +196,39 @@ RISING_SHOWN = 30  # papers on the rising page
 def rising_page(language: str) -> dict:
     """The published papers of the last week (those the latest popularity refresh read,
     digest/popularity.py) that gained most Hugging Face upvotes and GitHub stars since the
-    refresh before, with their TL;DRs. A paper new since then gained all it has.
+    refresh before, with their TL;DRs.
 
     Queries: the two latest refresh days, the gains with their papers and categories, the
     TL;DRs.
+    """
+    published = DailyDigest.objects.published().filter(papers=OuterRef("paper"))
+    latest, previous, rising = rising_gains(Exists(published), RISING_SHOWN)
+    briefs = PaperBrief.objects.filter(paper__in=[s.paper_id for s in rising])
+    return {
+        "latest": latest,
+        "previous": previous,
+        "rising": rising,
+        "briefs": paper_briefs(briefs, language) if rising else {},
+    }
+
+
+def rising_gains(papers, limit: int) -> tuple[datetime.date | None, datetime.date | None, list]:
+    """The latest and previous popularity refresh days, and the snapshots of the latest one
+    whose papers (`papers`: a filter on PopularitySnapshot) gained most upvotes and stars since
+    the previous one, each with `upvotes_gained`, `stars_gained` and its paper and category. A
+    paper new since then gained all it has. No gains before the second refresh.
+
+    Queries: the two latest refresh days, then the gains if there are two.
     """
     days = list(
         PopularitySnapshot.objects.order_by("-day").values_list("day", flat=True).distinct()[:2]
     )
     if len(days) < 2:
-        return {"latest": days[0] if days else None, "previous": None, "rising": [], "briefs": {}}
+        return (days[0] if days else None), None, []
     latest, previous = days
     before = PopularitySnapshot.objects.filter(paper=OuterRef("paper"), day=previous)
-    published = DailyDigest.objects.published().filter(papers=OuterRef("paper"))
     snapshots = (
-        PopularitySnapshot.objects.filter(day=latest)
-        .filter(Exists(published))
+        PopularitySnapshot.objects.filter(papers, day=latest)
         .annotate(
             upvotes_gained=Coalesce("upvotes", 0)
             - Coalesce(Subquery(before.values("upvotes")[:1]), 0),
@@ -220,13 +237,6 @@ def rising_page(language: str) -> dict:
         .filter(Q(upvotes_gained__gt=0) | Q(stars_gained__gt=0))
         .annotate(gained=F("upvotes_gained") + F("stars_gained"))
         .select_related("paper__category")
-        .order_by("-gained", "-upvotes_gained", "paper__arxiv_id", "paper_id")[:RISING_SHOWN]
+        .order_by("-gained", "-upvotes_gained", "paper__arxiv_id", "paper_id")[:limit]
     )
-    rising = list(snapshots)
-    briefs = PaperBrief.objects.filter(paper__in=[s.paper_id for s in rising])
-    return {
-        "latest": latest,
-        "previous": previous,
-        "rising": rising,
-        "briefs": paper_briefs(briefs, language),
-    }
+    return latest, previous, list(snapshots)

@@ -169,7 +169,7 @@ def test_the_admin_lists_completeness_without_a_query_per_row(
 def test_the_day_page_shows_completeness(client, days, django_assert_num_queries):
     html = client.get(reverse("day", args=[DEMO_DAY])).text
     assert 'class="completeness"' in html and 'class="incomplete"' not in html
-    with django_assert_num_queries(6):  # as tests/reader/test_views.py pins it
+    with django_assert_num_queries(7):  # as tests/reader/test_views.py pins it
         html = client.get(reverse("day", args=[days.date])).text
     assert 'class="incomplete"' in html and 'class="approximate"' in html
     saturday = client.get(reverse("day", args=[datetime.date(2025, 5, 31)])).text

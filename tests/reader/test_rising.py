@@ -4,15 +4,17 @@ database."""
 
 import datetime
 import json
+import re
 
 import httpx
 import pytest
 from django.urls import reverse
 
+from digest import pipeline
 from digest.popularity import refresh_popularity
 from papers.sources import http_backoff
 from papers.sources.hf_daily import DailyPapers
-from tests.conftest import FIXTURES
+from tests.conftest import DEMO_DAY, FIXTURES
 
 pytestmark = pytest.mark.django_db
 RECORDED = (FIXTURES / "hf" / "2024-11-13.json").read_bytes()  # the page of 2024-11-14's papers
@@ -68,3 +70,34 @@ def test_the_papers_that_gained_most_come_first_with_their_tldr(
     assert "▲ +12" in html and "★ +5" in html
     assert html.count('<p class="tldr ') == 3
     assert reverse("rising") in client.get(reverse("day", args=[reference_day])).content.decode()
+
+
+def test_the_day_page_lists_its_papers_that_gained_most_and_links_to_rising(
+    client, reference_day, django_assert_num_queries
+):
+    refresh_popularity(THURSDAY, daily_papers=hugging_face(RECORDED))
+    page = later({"2411.07133": 12, "2411.07975": 3}, stars={"2411.07184": 5})
+    refresh_popularity(FRIDAY, daily_papers=hugging_face(page))
+    # As without a refresh (tests/reader/test_views.py), plus the gains: reader.pages.rising_gains
+    # reads them for the rising page too.
+    with django_assert_num_queries(8):
+        html = client.get(reverse("day", args=[reference_day])).content.decode()
+
+    rising = html.split('<section class="rising"')[1].split("</section>")[0]
+    assert "급상승 논문" in rising  # Korean, the default
+    listed = re.findall(r'<li><a href="/papers/([^/]+)/">', rising)
+    assert listed == ["2411.07133", "2411.07184", "2411.07975"]  # most gained first
+    assert "▲ +12" in rising and "★ +5" in rising and "▲ +3" in rising
+    assert f'<a href="{reverse("rising")}">' in rising
+    # Before the categories, and none of the day's other papers: they gained nothing.
+    assert html.index('<section class="rising"') < html.index('<section class="category"')
+
+
+def test_the_day_page_lists_only_its_own_rising_papers(client, reference_day, make_day):
+    refresh_popularity(THURSDAY, daily_papers=hugging_face(RECORDED))
+    refresh_popularity(FRIDAY, daily_papers=hugging_face(later({"2411.07133": 12})))
+    make_day(3)
+    pipeline.build_digest(DEMO_DAY)
+
+    assert '<section class="rising"' in client.get(reverse("day", args=[reference_day])).text
+    assert '<section class="rising"' not in client.get(reverse("day", args=[DEMO_DAY])).text
