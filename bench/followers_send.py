@@ -103,6 +103,8 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+
+    settings.DEBUG = False  # as a production worker: no log of every query (DEBUG=1: the key)
     from django.db import connection
     from django.utils import timezone
 

@@ -14,7 +14,9 @@ FOLLOWERS_SENDING_LEASE (longer than a task may run, so its worker is dead): nev
 subscriber is worth more than the rare duplicate, which carries the same Message-ID so that
 mail clients that deduplicate by it show one mail. The window is one UPDATE after each 250;
 a worker killed anywhere else (tests/reliability/test_followers_delivery.py) delivers every
-mail exactly once. The row's `attempts` says when a mail was sent more than once.
+mail exactly once. The row's `attempts` says when a mail was sent more than once. The marks
+are committed without waiting for the disk (`_commits_unflushed`): a crash of PostgreSQL
+itself, not of a worker, can lose the last of them, and those mails are sent again likewise.
 
 **SMTP errors.** A temporary error (4xx, a dropped or refused connection, a timeout) defers the
 row: one recipient's 4xx defers that recipient, the server's 421 or a lost connection defers
@@ -26,9 +28,11 @@ the address is marked failing and gets nothing more, until an editor clears it.
 
 import datetime
 import logging
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection as database
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -187,6 +191,26 @@ def claim(kind: str, issue: datetime.date, subscriber_ids: list[int], deferred_a
     return {subscriber: (pk, msgid) for pk, subscriber, msgid in rows}
 
 
+@contextmanager
+def _commits_unflushed():
+    """PostgreSQL's asynchronous commit for the marks of a chunk: a mark's commit no longer
+    waits for the WAL to reach the disk (a mark took 3.9 ms with the wait and 1.3 ms without,
+    on this machine under load). A dead worker loses nothing, as the database has its
+    commit; only a crash of the database server itself may lose the last fraction of a second
+    of marks, whose rows are then sent again with the same Message-ID, as after the crash
+    window above. The claims stay durable."""
+    if database.vendor != "postgresql":
+        yield
+        return
+    with database.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        with database.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def _mark(pk: int, state: str, **fields) -> None:
     Delivery.objects.filter(pk=pk).update(state=state, updated_at=timezone.now(), **fields)
 
@@ -207,7 +231,7 @@ def send_chunk(
     if not claimed:
         return outcome
     digests = issue_digests(kind, issue)
-    loaded = issues.cached_issue(kind, issue, digests)
+    mails = emails.IssueMails(issues.cached_issue(kind, issue, digests))
     subscribers = Subscriber.objects.filter(pk__in=claimed).prefetch_related("categories")
     rate = rate or SendRate()
     own = connection is None
@@ -215,7 +239,7 @@ def send_chunk(
     queue = sorted(subscribers, key=lambda s: s.pk)
     gone = set(claimed) - {s.pk for s in queue}  # deleted meanwhile: their rows went with them
     outcome.skipped += len(gone)
-    try:
+    with connection if own else nullcontext(), _commits_unflushed():
         for index, subscriber in enumerate(queue):
             pk, msgid = claimed[subscriber.pk]
             if subscriber.failing_at is not None or not subscriber.is_confirmed:
@@ -223,7 +247,7 @@ def send_chunk(
                 outcome.skipped += 1
                 continue
             paper_filter = PaperFilter.of(subscriber)
-            mail, count = emails.issue_message(loaded, subscriber, paper_filter, msgid)
+            mail, count = mails.message(subscriber, paper_filter, msgid)
             if mail is None:
                 _mark(pk, State.EMPTY, sent_at=timezone.now(), error="")
                 outcome.empty += 1
@@ -254,9 +278,6 @@ def send_chunk(
                         bounced_at=None, bounce_reason=""
                     )
                 outcome.sent += 1
-    finally:
-        if own:
-            connection.close()
     return outcome
 
 

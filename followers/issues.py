@@ -36,6 +36,7 @@ class Rendered:
     text: str
     html: str
     papers: int  # 0: nothing matched, nothing is sent
+    frame: object = field(default=None, repr=False)  # its mail but the links (followers.emails)
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Issue:
 
     _hits: dict = field(default_factory=dict)  # keyword -> pks of the papers it matches
     _fragments: dict = field(default_factory=dict)  # rendered pieces, per paper and language
-    _slug_of: dict = field(default_factory=dict)  # paper pk -> its category's slug
+    _index: list = field(default_factory=list)  # (paper, pk, its category's slug)
     version: tuple = ()  # what the issue was loaded from: a change makes `cached_issue` reload
 
     def render(self, paper_filter: PaperFilter, language: str) -> Rendered:
@@ -86,23 +87,24 @@ class Issue:
         t = TEXT[language]
         rejected = self.hits(paper_filter.exclude) if paper_filter.exclude else set()
         wanted = self.hits(paper_filter.include) if paper_filter.include else None
-        if not self._slug_of:
-            self._slug_of = {p.pk: self._slug(p) for p in self.papers}
-        categories, slug_of = paper_filter.categories, self._slug_of
+        if not self._index:
+            self._index = [(p, p.pk, self._slug(p)) for p in self.papers]
+        categories = paper_filter.categories
         chosen = [
-            p
-            for p in self.papers
-            if (not categories or slug_of[p.pk] in categories)
-            and (wanted is None or p.pk in wanted)
-            and p.pk not in rejected
+            (paper, pk)
+            for paper, pk, slug in self._index
+            if (not categories or slug in categories)
+            and (wanted is None or pk in wanted)
+            and pk not in rejected
         ]
         if not chosen:
             return Rendered("", "", "", 0)
-        chosen_ids = {p.pk for p in chosen}
+        chosen_ids = {pk for _, pk in chosen}
         limit = settings.FOLLOWERS_MAX_PAPERS
         text, html = [], []
         for digest in self.digests:
-            mine = [p for p in chosen if self.day_of[p.pk] == digest.pk]
+            day_of, day = self.day_of, digest.pk
+            mine = [paper for paper, pk in chosen if day_of[pk] == day]
             if not mine:
                 continue
             day_text, day_html = self._fragment(("day", digest.pk, language), "day", digest=digest)

@@ -2,13 +2,15 @@
 workers; SMTP's temporary errors retried, permanent ones marking the address; weekly issues."""
 
 import datetime
+import re
 
 import pytest
 from celery.exceptions import Retry
+from django.db import connection
 from django.utils import timezone
 
 from digest.models import DailyDigest
-from followers import delivery, tasks
+from followers import delivery, tasks, tokens
 from followers.models import Delivery, Subscriber
 from followers.transport import Connection
 from papers.models import Category
@@ -236,3 +238,47 @@ def test_categories_of_the_subscriber_limit_the_mail(day, smtp):
     send_day()
     text = smtp.received[0].message.get_body(("plain",)).get_content()
     assert "JanusFlow" in text and "SAMPart3D" not in text
+
+
+@pytest.mark.django_db
+def test_subscribers_sharing_a_rendering_each_get_their_own_links(day, smtp):
+    """The mail is rendered once for both (same filter and language) and only the links and
+    the To header differ: each mail carries its own subscriber's tokens, in both parts."""
+    one, two = confirmed("one@example.org"), confirmed("two@example.org")
+    send_day()
+    mails = {r.recipients[0]: r.message for r in smtp.received}
+    assert set(mails) == {"one@example.org", "two@example.org"}
+    for subscriber, other in ((one, two), (two, one)):
+        message = mails[subscriber.email]
+        assert message["To"] == subscriber.email
+        own = tokens.make(subscriber, tokens.UNSUBSCRIBE).split(":")[0]  # its payload: id and key
+        theirs = tokens.make(other, tokens.UNSUBSCRIBE).split(":")[0]
+        assert own in message["List-Unsubscribe"]
+        for content_type in ("plain", "html"):
+            body = message.get_body((content_type,)).get_content()
+            found = {
+                tokens.read(t, tokens.MANAGE) for t in re.findall(r"/follow/manage/([^/]+)/", body)
+            }
+            assert found == {subscriber} and own in body and theirs not in body
+    for_one = mails["one@example.org"].get_body(("plain",)).get_content()
+    for_two = mails["two@example.org"].get_body(("plain",)).get_content()
+    assert for_one.split("\n--\n")[0] == for_two.split("\n--\n")[0]  # the same issue above
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's setting")
+def test_marks_commit_without_waiting_for_the_disk_and_the_session_is_restored(
+    day, smtp, monkeypatch
+):
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen = []
+    mark = delivery._mark
+    monkeypatch.setattr(delivery, "_mark", lambda *a, **k: (seen.append(setting()), mark(*a, **k)))
+    confirmed("a@example.org")
+    send_day()
+    assert seen == ["off"] and setting() == "on"
+    assert Delivery.objects.get().state == State.SENT
