@@ -4,6 +4,8 @@ an ASCII local part) and the keywords (papers.keywords.parse_keywords)."""
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from followers.models import Subscriber
 from followers.subscriptions import Choices, normalise_email
@@ -27,18 +29,30 @@ class KeywordsField(forms.CharField):
         return ", ".join(value) if isinstance(value, list | tuple) else value
 
 
+class CategoriesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, category):
+        return f"{category.emoji} {category.display_name(get_language())}"
+
+
 class ChoicesForm(forms.Form):
-    categories = forms.ModelMultipleChoiceField(
+    categories = CategoriesField(
         queryset=Category.objects.active(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         to_field_name="slug",
-        help_text="None: every category.",
+        label=_("Categories"),
+        help_text=_("None: every category."),
     )
-    include = KeywordsField(label="Keywords", help_text="Comma-separated; a paper needs one.")
-    exclude = KeywordsField(label="Excluded keywords", help_text="A paper with one is left out.")
-    language = forms.ChoiceField(choices=settings.LANGUAGES, initial="ko")
-    frequency = forms.ChoiceField(choices=Subscriber.Frequency.choices, initial="daily")
+    include = KeywordsField(label=_("Keywords"), help_text=_("Comma-separated; a paper needs one."))
+    exclude = KeywordsField(
+        label=_("Excluded keywords"), help_text=_("A paper with one is left out.")
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the mail"), choices=settings.LANGUAGES, initial="ko"
+    )
+    frequency = forms.ChoiceField(
+        label=_("How often"), choices=Subscriber.Frequency.choices, initial="daily"
+    )
 
     def choices(self) -> Choices:
         data = self.cleaned_data
@@ -62,7 +76,7 @@ class ChoicesForm(forms.Form):
 
 
 class SubscribeForm(ChoicesForm):
-    email = forms.EmailField(max_length=254)
+    email = forms.EmailField(label=_("Email address"), max_length=254)
     field_order = ["email"]
 
     def clean_email(self):
@@ -70,4 +84,4 @@ class SubscribeForm(ChoicesForm):
         try:
             return normalise_email(email)
         except UnicodeError as exc:
-            raise forms.ValidationError("Enter a valid email address.") from exc
+            raise forms.ValidationError(_("Enter a valid email address.")) from exc

@@ -15,6 +15,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 def new_key() -> str:
@@ -32,8 +33,8 @@ class SubscriberQuerySet(models.QuerySet):
 
 class Subscriber(models.Model):
     class Frequency(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     email = models.EmailField(
         max_length=254, unique=True, help_text="Stored with its domain in lower case."
@@ -83,8 +84,8 @@ class Subscriber(models.Model):
 
 class Delivery(models.Model):
     class Kind(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"  # recorded, not claimed yet
