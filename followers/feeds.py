@@ -2,16 +2,23 @@
 and the keyword feed without a subscription (/feeds/keywords.rss?q=…&exclude=…&category=…).
 Both choose their papers with papers.keywords, as the daily email does.
 
+The keyword feed overlaps the search feed (/feeds/search.rss?q=…&exclude=…&category=…), so it
+answers with a permanent redirect to the search feed saying the same (`search_url`: its
+keywords as a web-search OR of phrases, its category, its exclusions), and serves the filter
+itself only where the search feed cannot say it: several categories, or no keywords.
+
 Items are the matching papers of the latest FEED_DAYS published days, newest day first and
 most popular first within a day, at most FEED_ITEMS of them, found among at most FEED_SCAN
 candidates (the exclusions are applied outside the database). GUIDs are arXiv's own, as in
 the reader's feeds. Conditional GET: ConditionalGetMiddleware's ETag of the body.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
@@ -121,12 +128,31 @@ def search_filter(params) -> PaperFilter:
     return PaperFilter(frozenset(known), tuple(include), tuple(exclude))
 
 
-def _search_view(feed):
+def search_url(paper_filter: PaperFilter, name: str) -> str | None:
+    """The search feed `name` ("feed-search-rss" or "-atom") that asks for the same papers as
+    the keyword feed of `paper_filter`, or None where it cannot (several categories, none of
+    the keywords the search needs)."""
+    if not paper_filter.include or len(paper_filter.categories) > 1:
+        return None
+    words = (f'"{k}"' if " " in k else k for k in paper_filter.include)
+    params = {"q": " OR ".join(words)}
+    for slug in paper_filter.categories:  # one at most
+        params["category"] = slug
+    if paper_filter.exclude:
+        params["exclude"] = ", ".join(paper_filter.exclude)
+    return reverse(name) + "?" + urlencode(params)
+
+
+def _search_view(feed, search_feed: str):
     def view(request):
         try:
-            request.feed_filter = search_filter(request.GET)
+            paper_filter = search_filter(request.GET)
         except KeywordError as exc:
             return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+        url = search_url(paper_filter, search_feed)
+        if url is not None:
+            return HttpResponsePermanentRedirect(url)
+        request.feed_filter = paper_filter
         return feed(request)
 
     return view
@@ -134,5 +160,5 @@ def _search_view(feed):
 
 personal_rss = PersonalFeed()
 personal_atom = PersonalAtomFeed()
-search_rss = _search_view(SearchFeed())
-search_atom = _search_view(SearchAtomFeed())
+search_rss = _search_view(SearchFeed(), "feed-search-rss")
+search_atom = _search_view(SearchAtomFeed(), "feed-search-atom")

@@ -73,18 +73,43 @@ def test_the_personal_feed_has_the_subscriptions_papers(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "target"),
+    [
+        ({"q": "diffusion"}, "/feeds/search.rss?q=diffusion"),
+        (
+            {"q": "diffusion, graph neural", "exclude": "wavelet, survey", "category": "llm"},
+            "/feeds/search.rss?q=diffusion+OR+%22graph+neural%22&category=llm"
+            "&exclude=wavelet%2C+survey",
+        ),
+    ],
+)
+def test_the_keyword_feed_is_a_permanent_redirect_to_the_same_search_feed(client, query, target):
+    response = client.get(reverse("followers-search-rss"), query)
+    assert response.status_code == 301 and response["Location"] == target
+    atom = client.get(reverse("followers-search-atom"), query)
+    assert atom.status_code == 301
+    assert atom["Location"] == target.replace("search.rss", "search.atom")
+
+
+@pytest.mark.django_db
 def test_the_search_feed_uses_the_same_filter(client, reference_day, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the days, the candidates (no category named)
-        query = {"q": "diffusion", "exclude": "wavelet"}
-        response = client.get(reverse("followers-search-rss"), query)
+    redirect = client.get(reverse("followers-search-rss"), {"q": "diffusion", "exclude": "wavelet"})
+    with django_assert_num_queries(1):  # the search feed's one query (reader/search_feed.py)
+        response = client.get(redirect["Location"])
     assert response.status_code == 200
     titles = {e.title for e in feedparser.parse(response.content).entries}
     assert "Scaling Properties of Diffusion Models for Perceptual Tasks" in titles
     assert not any("Wavelet" in t for t in titles)
+    # What the search feed cannot say (no keywords, several categories) the keyword feed serves.
     by_category = client.get(reverse("followers-search-atom"), {"category": "multimodal"})
     multimodal = Paper.objects.filter(digests__date=reference_day, category__slug="multimodal")
     titles = {e.title for e in feedparser.parse(by_category.content).entries}
     assert titles == set(multimodal.values_list("title", flat=True))
+    two = client.get(
+        reverse("followers-search-rss"), {"q": "x1", "category": ["llm", "multimodal"]}
+    )
+    assert two.status_code == 200 and b"<rss" in two.content
 
 
 @pytest.mark.django_db

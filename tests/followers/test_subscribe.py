@@ -220,5 +220,6 @@ def test_script_in_keywords_is_inert_everywhere(client, post, smtp):
     assert b"<img src=x" not in page.content
     raw = smtp.received[0].raw.decode()
     assert "<script>" not in raw
-    feed = client.get(reverse("followers-search-rss"), {"q": xss})
+    feed = client.get(reverse("followers-search-rss"), {"q": xss}, follow=True)
+    assert feed.redirect_chain[0][1] == 301  # to the search feed, which keeps it inert
     assert feed.status_code == 200 and b"<script>" not in feed.content
