@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from followers import tokens
-from followers.email_text import FEED, MANAGE, SITE, TEXT, UNSUBSCRIBE, absolute
+from followers.email_text import FEED, MANAGE, SITE, UNSUBSCRIBE, absolute, words
 from followers.issues import Issue
 from papers.keywords import PaperFilter
 
@@ -79,7 +79,7 @@ def _mail(subject, text, html, to, headers=None) -> EmailMultiAlternatives:
 
 
 def confirmation(subscriber) -> EmailMultiAlternatives:
-    t = TEXT[subscriber.language]
+    t = words(subscriber.language)
     context = {
         "t": t,
         "intro": t["confirm_intro"].format(days=settings.FOLLOWERS_CONFIRM_DAYS),
@@ -96,7 +96,7 @@ def confirmation(subscriber) -> EmailMultiAlternatives:
 
 def notice(subscriber) -> EmailMultiAlternatives:
     """To an address that asked to subscribe again: its manage link, no new subscription."""
-    t = TEXT[subscriber.language]
+    t = words(subscriber.language)
     context = {
         "t": t,
         "intro": t["notice_intro"],

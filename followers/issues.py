@@ -21,9 +21,9 @@ from followers.email_text import (
     RENDERED_KEPT,
     SITE,
     SUBJECT,
-    TEXT,
     UNSUBSCRIBE,
     absolute,
+    words,
 )
 from papers.keywords import PaperFilter, haystack, normalise
 from papers.models import Category, Paper
@@ -84,7 +84,7 @@ class Issue:
     def _render(self, paper_filter: PaperFilter, language: str) -> Rendered:
         """The subscriber's mail, composed from pieces rendered once per issue (each paper,
         each day's heading, the frame): templates are the slow part of sending."""
-        t = TEXT[language]
+        t = words(language)
         rejected = self.hits(paper_filter.exclude) if paper_filter.exclude else set()
         wanted = self.hits(paper_filter.include) if paper_filter.include else None
         if not self._index:
@@ -154,7 +154,7 @@ class Issue:
         if key not in self._fragments:
             language = key[-1]
             context |= {
-                "t": TEXT[language],
+                "t": words(language),
                 "language": language,
                 "body": BODY,
                 "manage": MANAGE,

@@ -282,3 +282,21 @@ def test_marks_commit_without_waiting_for_the_disk_and_the_session_is_restored(
     send_day()
     assert seen == ["off"] and setting() == "on"
     assert Delivery.objects.get().state == State.SENT
+
+
+@pytest.mark.django_db
+def test_the_mail_speaks_its_subscribers_language(day, smtp):
+    """Korean by default, English for who chose it (the words are gettext's, locale/ko)."""
+    confirmed("ko@example.org")
+    confirmed("en@example.org", language="en")
+    send_day()
+    mails = {r.recipients[0]: r.message for r in smtp.received}
+    korean, english = mails["ko@example.org"], mails["en@example.org"]
+    assert "논문" in korean["Subject"] and "papers" in english["Subject"]
+    for message, own, other in (
+        (korean, "구독 관리", "Manage your subscription"),
+        (english, "Manage your subscription", "구독 관리"),
+    ):
+        for content_type in ("plain", "html"):
+            body = message.get_body((content_type,)).get_content()
+            assert own in body and other not in body

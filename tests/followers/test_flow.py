@@ -87,7 +87,7 @@ def test_subscribe_confirm_publish_unsubscribe(client, smtp, django_capture_on_c
     assert all(f'href="{p.abs_url}"' in html for p in papers if p.title in listed)
     # The excluded keyword appears nowhere: neither its paper nor a finding citing it.
     assert "wavelet" not in text.lower() and "wavelet" not in html.lower()
-    assert "주요 발견" in text  # the followed category's key findings
+    assert "핵심 발견" in text  # the followed category's key findings, as the day page says
 
     # Publishing again (an editor's rebuild) sends nothing twice.
     with django_capture_on_commit_callbacks(execute=True):
