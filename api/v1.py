@@ -13,7 +13,6 @@ import datetime
 from math import ceil
 
 from django.conf import settings
-from django.db.models import F
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -225,9 +224,7 @@ def search(
     query = " ".join(q.replace("\x00", " ").split())[:MAX_QUERY]
     if not reader_search.words(query):
         return {**_page(request, 0, page, PAGE_SIZE), "capped": False, "results": []}
-    found = reader_search.papers(query).order_by(
-        "-announced_on", F("upvotes").desc(nulls_last=True), "-pk"
-    )
+    found = reader_search.papers(query, reader_search.NEWEST)  # every match, not the ranked
     matches = found.order_by().values("pk")[: MAX_COUNTED + 1].count()
     envelope = _page(request, min(matches, MAX_COUNTED), page, PAGE_SIZE)
     start = (page - 1) * PAGE_SIZE

@@ -14,10 +14,12 @@ Two orders: by relevance (관련도순, the default) and newest first (최신순
 ts_rank_cd over the weighted vector, by cover density (query words close together count more)
 with a title hit worth 2.5 abstract hits, plus a small recency term, so that at equal relevance
 the newer paper wins. Ranking computes a score for every candidate, and a common word matches a
-good part of the table, so at most RANKED candidates are ranked, the most recent ones
+good part of the table, so at most RANKED candidates are ranked, the newest matches
 (candidates()). A reader's words for a paper they remember match few papers, and all of those
 are ranked (bench/search_quality.py); a topic word like "diffusion" is ranked over its matches
-of the last weeks. Only the first MAX_COUNTED matches are counted.
+of the last weeks. The page fetches the ids of the newest MAX_COUNTED + 1 matches once, then
+ranks or orders them, pages through them and counts them (results()): counting the matches
+apart read the search index, and often the table, a second time.
 
 Filters (a category and a date range: ?category=<slug>&from=YYYY-MM-DD&to=YYYY-MM-DD) apply to
 papers and summaries alike; links, pages and the search feed keep them.
@@ -44,14 +46,10 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import (
     Case,
-    DateField,
-    DurationField,
-    ExpressionWrapper,
     F,
     FloatField,
     IntegerField,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -62,7 +60,7 @@ from django.utils.safestring import mark_safe
 
 from digest.models import DailyDigest
 from papers.models import Category, Paper
-from reader import mathml
+from reader import mathml, pagecache
 from reader.pages import paper_briefs, preferring
 from summaries.models import CategorySummary, PaperBrief
 
@@ -88,7 +86,7 @@ RANKED = 200  # matches ranked by relevance, the most recent first (candidates()
 WINDOWS = (30, 120, 365)  # days before the newest published day: where candidates are sought
 RANKED_SUMMARIES = 200
 PAGE_SIZE = 20
-MAX_COUNTED = 1000
+MAX_COUNTED = RANKED  # what the page ranks (or orders newest first), pages through and counts
 SUMMARY_RESULTS = 5
 MAX_QUERY = 200
 MAX_WORDS = 10
@@ -196,7 +194,6 @@ def papers(query: str, sort: str = RELEVANCE, filters: Filters = NO_FILTERS, tod
     found = matching(query, filters)
     if sort == NEWEST:
         return newest(found)
-    today = today or timezone.localdate()
     if not full_text():
         score = Value(0, output_field=IntegerField())
         for word in words(query):
@@ -206,32 +203,38 @@ def papers(query: str, sort: str = RELEVANCE, filters: Filters = NO_FILTERS, tod
         return found.annotate(relevance=score).order_by(
             "-relevance", "-announced_on", F("upvotes").desc(nulls_last=True), "-pk"
         )
+    return ranked(query, candidates(found, RANKED), today)
+
+
+def ranked(query: str, among, today=None):
+    """The papers `among` (ids, or a query of them) by relevance: ts_rank_cd plus recency."""
+    today = today or timezone.localdate()
     tsquery = _paper_query(query)
-    recent = candidates(found)
     rank = SearchRank(
         PAPER_VECTOR, tsquery, weights=WEIGHTS, normalization=NORMALIZATION, cover_density=True
     )
     age = RawSQL('(%s::date - "papers_paper"."announced_on")::float8', [today], FloatField())
     recency = Value(RECENCY) / (Value(1.0) + age / Value(365.0))
     return (
-        Paper.objects.filter(pk__in=recent)
+        Paper.objects.filter(pk__in=among)
         .annotate(relevance=rank + recency)
         .order_by("-relevance", "-announced_on", "-pk")
     )
 
 
-def candidates(found):
-    """The ids of up to RANKED of the `found` papers, the most recent first: those of the last
-    WINDOWS[0] days before the newest published day, then of the WINDOWS[1] days before those,
-    and so on, in one query. Each window is a bitmap of the search index ANDed with the date
-    index's, and PostgreSQL stops scanning windows once it has RANKED ids: a common word reads
-    the pages of its newest matches only, not all of its matches (which "the RANKED newest
-    matches, in date order" would read to sort them)."""
-    newest = Subquery(DailyDigest.objects.published().order_by("-date").values("date")[:1])
+def candidates(found, limit: int):
+    """The ids of the `limit` newest of the `found` papers (newest()), in one query: those of
+    the last WINDOWS[0] days before the newest published day, then of the WINDOWS[1] days
+    before those, and so on; PostgreSQL stops running windows once it has `limit` ids. A
+    window's newest matches are found by its own plan: a common word's by walking the date
+    index back, testing each paper, a rarer one's from the search index ANDed with the date
+    index's, then sorted; either way a common word reads a window's matches, not all of them.
+    The windows' dates are constants: of a range between two dates it cannot see, the planner
+    guesses 0.5% of the table, and then walks a window's every paper."""
+    last = newest_day() or timezone.localdate()
 
-    def days_before(days: int):
-        before = newest - Value(datetime.timedelta(days=days), output_field=DurationField())
-        return ExpressionWrapper(before, output_field=DateField())
+    def days_before(days: int) -> datetime.date:
+        return last - datetime.timedelta(days=days)
 
     found = found.order_by()
     bounds = [None, *WINDOWS, None]
@@ -242,8 +245,17 @@ def candidates(found):
             window = window.filter(announced_on__lt=days_before(later))
         if earlier is not None:
             window = window.filter(announced_on__gte=days_before(earlier))
-        windows.append(window.values("pk"))
-    return windows[0].union(*windows[1:], all=True)[:RANKED]
+        windows.append(newest(window).values("pk")[:limit])
+    return windows[0].union(*windows[1:], all=True)[:limit]
+
+
+def newest_day() -> datetime.date | None:
+    """The newest published day, cached until anything changes (reader/pagecache.py): a query
+    on the first search after a publication."""
+    published = DailyDigest.objects.published().order_by("-date")
+    return pagecache.cached(
+        "search:newest-day", lambda: published.values_list("date", flat=True).first()
+    )
 
 
 def summaries(query: str, sort: str = RELEVANCE, filters: Filters = NO_FILTERS, today=None):
@@ -258,10 +270,14 @@ def summaries(query: str, sort: str = RELEVANCE, filters: Filters = NO_FILTERS, 
                            search_type="raw")  # fmt: skip
     found = found.annotate(search=SUMMARY_VECTOR).filter(search=prefixes)
     found = found.order_by("-digest__date", "category__order")
-    if sort == NEWEST:
-        return found
-    today = today or timezone.localdate()
+    # Both orders choose among the newest RANKED_SUMMARIES matches, found from the search index:
+    # asked for the newest few directly, the planner walks the days back testing every summary.
     recent = found.values("pk")[:RANKED_SUMMARIES]
+    if sort == NEWEST:
+        return CategorySummary.objects.filter(pk__in=recent).order_by(
+            "-digest__date", "category__order"
+        )
+    today = today or timezone.localdate()
     rank = SearchRank(SUMMARY_VECTOR, prefixes, weights=WEIGHTS, normalization=NORMALIZATION,
                       cover_density=True)  # fmt: skip
     age = RawSQL('(%s::date - "digest_dailydigest"."date")::float8', [today], FloatField())
@@ -275,7 +291,7 @@ def summaries(query: str, sort: str = RELEVANCE, filters: Filters = NO_FILTERS, 
 
 class CappedPaginator(Paginator):
     """Counts no further than MAX_COUNTED: an exact count of a common word reads the table.
-    `matches` is what is counted (the ranked list may hold fewer: the candidates)."""
+    `matches` counts up to MAX_COUNTED + 1 (a number, or a query of the matches)."""
 
     def __init__(self, object_list, per_page, matches):
         super().__init__(object_list, per_page)
@@ -283,6 +299,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def matches(self) -> int:
+        if isinstance(self.matching, int):
+            return self.matching
         return self.matching.order_by().values("pk")[: MAX_COUNTED + 1].count()
 
     @cached_property
@@ -292,6 +310,18 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.matches > MAX_COUNTED
+
+
+def results(query: str, sort: str, filters: Filters):
+    """The papers to page through, and their matches for CappedPaginator. On PostgreSQL, the
+    ids of the newest MAX_COUNTED + 1 matches, in one query, ranked or newest first: what is
+    paged through and counted. Otherwise every match, and the query that counts them."""
+    if not full_text():
+        return papers(query, sort, filters), matching(query, filters)
+    ids = [row["pk"] for row in candidates(matching(query, filters), MAX_COUNTED + 1)]
+    if sort == NEWEST:
+        return newest(Paper.objects.filter(pk__in=ids)), len(ids)
+    return ranked(query, ids), len(ids)
 
 
 def search_page(query: str, page: str | None, language: str, params=None) -> dict:
@@ -314,7 +344,8 @@ def search_page(query: str, page: str | None, language: str, params=None) -> dic
     context["links"] = links(query, sort, filters)
     if not context["terms"]:
         return context
-    found = papers(query, sort, filters).select_related("category")
+    found, matches = results(query, sort, filters)
+    found = found.select_related("category")
     if full_text():  # the abstract with its matches marked, for the snippet
         found = found.annotate(
             marked=SearchHeadline(
@@ -322,7 +353,7 @@ def search_page(query: str, page: str | None, language: str, params=None) -> dic
                 stop_sel=UNMARK, highlight_all=True,
             )
         )  # fmt: skip
-    paginator = CappedPaginator(found, PAGE_SIZE, matching(query, filters))
+    paginator = CappedPaginator(found, PAGE_SIZE, matches)
     context["paginator"] = paginator
     context["page"] = paginator.get_page(page)
     for paper in context["page"]:

@@ -106,8 +106,11 @@ def test_counting_stops_at_the_cap(client, two_days, monkeypatch):
 def test_search_query_count_does_not_grow(client, make_day, size, django_assert_num_queries):
     make_day(size)
     pipeline.build_digest(DEMO_DAY)
-    # The categories (for the filter), the capped count, one page of papers, their TL;DRs (one
-    # query added with them, issue 15), the summaries.
+    # The categories (for the filter), the ids of the newest matches (what is counted and
+    # paged through), one page of papers, their TL;DRs (one query added with them, issue 15), the
+    # summaries; and on the first search after a publication, the newest published day.
+    with django_assert_num_queries(6):
+        client.get(reverse("search"), {"q": "diffusion"})
     for params in ({}, {"sort": "newest"}, {"category": "computer-vision", "from": "2025-01-01"}):
         with django_assert_num_queries(5):
             response = client.get(reverse("search"), {"q": "model"} | params)
@@ -282,4 +285,4 @@ def test_relevance_ranks_a_bounded_set_of_candidates(quokka, monkeypatch):
     monkeypatch.setattr(search, "WINDOWS", (0,))
     ranked = list(search.papers("quokkanet"))
     assert len(ranked) == 3 and {p.announced_on for p in ranked} == {DEMO_DAY}
-    assert search.matching("quokkanet").count() == 7  # what the page counts is every match
+    assert search.matching("quokkanet").count() == 7  # of which the 3 newest are ranked
