@@ -97,9 +97,14 @@ def test_search_pages_through_results(client, two_days):
 
 
 def test_counting_stops_at_the_cap(client, two_days, monkeypatch):
+    """The page counts, and pages through, the newest MAX_COUNTED matches, in either order."""
     monkeypatch.setattr(search, "MAX_COUNTED", 5)
     html = client.get(reverse("search"), {"q": "model"}).text
     assert "논문 5편 이상이 검색되었습니다." in html
+    newest = client.get(reverse("search"), {"q": "model", "sort": "newest"}).text
+    assert "논문 5편 이상이 검색되었습니다." in newest
+    first = search.papers("model", search.NEWEST).first()
+    assert f'href="/papers/{first.arxiv_id}/"' in newest
 
 
 @pytest.mark.parametrize("size", [15, 150])
