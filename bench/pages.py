@@ -5,16 +5,20 @@ real 649-paper day's papers (every real paper once plus a random sample, new arX
 real day's summaries re-pointed at the copies) with bulk_create in big batches, ≥ 300,000
 papers in all. It then starts gunicorn and measures, each against a minimal Django view (a
 bare HttpResponse through the same middleware) in the same run: the day page cached and
-uncached (first visits after an invalidation), a category page (uncached), search, and the
-daily feed uncached and cached.
+uncached (first visits after an invalidation), a category page (uncached), search, the
+daily feed uncached and cached, and paper pages (uncached) with their related papers.
+Before serving, it times what a new day costs the ingest stage over that archive: storing a
+day of real papers the archive lacks (--new-day of them, from the labelled papers) and
+computing their related papers (papers/related.py), then rolls that day back.
 Its own database is created and dropped, and its cache keys (in Redis) are deleted afterwards.
 
 Run: uv run python bench/pages.py [--days 365 --per-day 830 --workers 2 --concurrency 1
      --gc-freeze --keep --reuse]
 Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/dai_bench_pages),
 BENCH_CACHE_URL (default redis://127.0.0.1:6379/6). Prints figures, then one key=value line:
-per endpoint requests/second, p50, p99 and failed requests, and their ratios to the minimal
-view's; it exits 1 after that line if any request failed.
+the new day's store and relate seconds, and per endpoint requests/second, p50, p99 and failed
+requests and their ratios to the minimal view's; it exits 1 after that line if any request
+failed.
 """
 
 import argparse
@@ -34,6 +38,8 @@ from bench.pages_data import (  # noqa: E402
     DATABASE_URL,
     existing,
     generate,
+    relate_latest,
+    relate_new_day,
 )
 from bench.pages_load import (  # noqa: E402
     SERVER_ENV,
@@ -124,6 +130,9 @@ def main() -> None:
         " share the machine's CPUs with the server)",
     )
     parser.add_argument("--requests", type=int, default=600, help="per cached endpoint")
+    parser.add_argument(
+        "--new-day", type=int, default=1500, help="papers of the new day related to the archive"
+    )
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument(
@@ -161,6 +170,18 @@ def main() -> None:
                 f"  {data['papers']:,} papers, {data['days']} published days"
                 f" in {data['seconds']:.0f} s ({data['papers'] / data['seconds']:,.0f} papers/s)"
             )
+        print(f"Relating a new {args.new_day}-paper day to the archive")
+        data["new_day"] = relate_new_day(args.new_day, args.seed)
+        new_day = data["new_day"]
+        print(
+            f"  store {new_day['store_seconds']:.1f} s, relate {new_day['relate_seconds']:.1f} s"
+            f" ({new_day['papers'] / new_day['relate_seconds']:.0f} papers/s)"
+        )
+        started = time.perf_counter()
+        paper_pages = [reverse("paper", args=[arxiv_id]) for arxiv_id in relate_latest()]
+        print(
+            f"  the latest generated day's related papers in {time.perf_counter() - started:.1f} s"
+        )
         server = start_server(args.workers, args.port, args.gc_freeze)
         days = [reverse("day", args=[d]) for d in reversed(data["dates"])]
         category = [reverse("category", args=[slug]) for slug in _latest_chart_slugs()]
@@ -200,6 +221,7 @@ def main() -> None:
             measure(pool, args.port, [warm], clients)
             results["day_cached"] = run([(warm * (n // len(warm) + 1))[:n]])
             results["category_uncached"] = run([category] * 10, before=invalidate)
+            results["paper"] = run([paper_pages[:300]], before=invalidate)
             results["search"] = run([(searches * (300 // len(searches) + 1))[:300]])
             results["search_newest"] = run([(newest * (300 // len(newest) + 1))[:300]])
             if feed:  # rendered on the first request after a change, then from the cache
@@ -253,6 +275,15 @@ def report(results: dict, data: dict, args) -> None:
     figures = {"papers": data["papers"], "days": data["days"]}
     if data["seconds"]:
         figures["generate_seconds"] = round(data["seconds"], 1)
+    new_day = data["new_day"]
+    figures |= {
+        "new_day_papers": new_day["papers"],
+        "new_day_with_related": new_day["with_related"],
+        "new_day_store_seconds": round(new_day["store_seconds"], 2),
+        "relate_day_seconds": round(new_day["relate_seconds"], 2),
+        "relate_papers_per_second": round(new_day["papers"] / new_day["relate_seconds"], 1),
+        "relate_store_ratio": round(new_day["relate_seconds"] / new_day["store_seconds"], 1),
+    }
     for name, r in results.items():
         figures[f"{name}_rps"] = round(r["rps"], 1)
         figures[f"{name}_p50_ms"] = round(r["p50_ms"], 1)

@@ -2,6 +2,10 @@
 a year of days generated from the real 649-paper day's papers (every real paper once plus a
 random sample, new arXiv ids, the real day's summaries re-pointed at the copies), ≥ 300,000
 papers in all. Its own database (BENCH_DATABASE_URL) is created and dropped.
+
+The copies are bulk-created without related papers (papers/related.py): `relate_new_day` times
+what the ingest stage adds for a new day over the whole archive, and `relate_latest` gives the
+latest generated day theirs, for the paper pages.
 """
 
 import datetime
@@ -10,11 +14,16 @@ import os
 import random
 import re
 import time
+from pathlib import Path
 
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dai_bench_pages"
 )
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")
+ARXIV_CATEGORY = re.compile(r"[a-z-]+(\.[A-Za-z-]+)?")  # cs.CL, eess.AS; not ACM or MSC classes
+# The real 649-paper day, the latest: the generated days precede it.
+DEMO_DAY = datetime.date(2025, 5, 27)
+LABELS = Path(__file__).resolve().parent.parent / "papers" / "classifiers" / "labels"
 
 
 def repoint(text: str, copies: dict) -> str:
@@ -43,10 +52,10 @@ def generate(days: int, per_day: int, seed: int) -> dict:
     from papers.models import Paper
     from summaries.models import CategorySummary
 
-    demo_day, reference_day = datetime.date(2025, 5, 27), datetime.date(2024, 11, 14)
-    for day in (reference_day, demo_day):
+    reference_day = datetime.date(2024, 11, 14)
+    for day in (reference_day, DEMO_DAY):
         pipeline.build_digest(day)
-    template = DailyDigest.objects.get(date=demo_day)
+    template = DailyDigest.objects.get(date=DEMO_DAY)
     real = list(template.papers.select_related("category").order_by("pk"))
     summaries = list(template.summaries.filter(language=settings.DIGEST_LANGUAGE))
     if per_day < len(real):
@@ -56,7 +65,7 @@ def generate(days: int, per_day: int, seed: int) -> dict:
     day_links = DailyDigest.papers.through
     summary_links = CategorySummary.papers.through
     started = time.perf_counter()
-    dates = [demo_day - datetime.timedelta(days=i) for i in range(1, days + 1)]
+    dates = [DEMO_DAY - datetime.timedelta(days=i) for i in range(1, days + 1)]
     for number, day in enumerate(d for d in dates if d != reference_day):
         sample = real + rng.choices(real, k=per_day - len(real))
         base = 50_000 + (day.day - 1) * per_day  # never collides with real ids of that month
@@ -119,3 +128,64 @@ def existing() -> dict:
         "seconds": 0.0,
         "dates": sorted(published.values_list("date", flat=True)),
     }
+
+
+def new_day_records(size: int, seed: int) -> list:
+    """`size` real papers the archive does not hold, as a day's listing: the labelled real day
+    of 2025-07-01 (469 papers), then papers drawn from the labelled 2025-2026 corpus
+    (papers/classifiers/labels; none of them is a copy's text)."""
+    from papers.classifiers.labelled import read
+    from papers.sources import PaperRecord
+
+    day = read(LABELS / "arxiv-2025-07-01.jsonl")
+    corpus = random.Random(seed).sample(read(LABELS / "corpus-2025-2026.jsonl"), size - len(day))
+    records = []
+    for paper in day + corpus:
+        categories = [c for c in paper.categories if ARXIV_CATEGORY.fullmatch(c)]
+        records.append(
+            PaperRecord.from_arxiv(
+                paper.arxiv_id,
+                paper.title,
+                abstract=paper.abstract,
+                primary_category=categories[0] if categories else "",
+                arxiv_categories=categories,
+            )
+        )
+    return records
+
+
+def relate_new_day(size: int, seed: int) -> dict:
+    """Store a new day of `size` real papers and relate them to the whole archive, as the
+    ingest stage does (digest.pipeline.ingest), each step timed; then roll it all back, so a
+    run with --reuse measures the same archive."""
+    from django.db import transaction
+
+    from papers.related import relate
+    from papers.store import store_papers
+
+    records = new_day_records(size, seed)
+    with transaction.atomic():
+        started = time.perf_counter()
+        stored = store_papers(records, announced_on=DEMO_DAY + datetime.timedelta(days=1))
+        stored_at = time.perf_counter()
+        counts = relate(stored.papers)
+        related_at = time.perf_counter()
+        transaction.set_rollback(True)
+    return {
+        "papers": stored.created,
+        "with_related": counts["with_related"],
+        "store_seconds": stored_at - started,
+        "relate_seconds": related_at - stored_at,
+    }
+
+
+def relate_latest() -> list[str]:
+    """Give the latest generated day's papers their related papers (kept: only the first run
+    computes them), and return their arXiv ids."""
+    from digest.models import DailyDigest
+    from papers.related import relate
+
+    day = DailyDigest.objects.get(date=DEMO_DAY - datetime.timedelta(days=1))
+    papers = list(day.papers.only("arxiv_id", "title", "abstract", "revised_at").order_by("pk"))
+    relate(papers)
+    return [p.arxiv_id for p in papers]

@@ -7,11 +7,17 @@ English stop words, the title counted twice). Offline on the 9,339 labelled pape
 neighbours share the paper's category far more often than chance (bench/related.py).
 
 An archive of up to IN_MEMORY_UP_TO papers (the SQLite demo, a young site) is compared whole,
-in memory. A bigger one, on PostgreSQL, is not read whole: the papers sharing two of a paper's
-QUERY_TERMS most distinctive terms, found by a full-text query on the stored, GIN-indexed search
-vector (papers/migrations/0005), are its candidates (the CANDIDATES best by ts_rank; those
-sharing one when fewer than RELATED share two), then ranked by cosine; all the day's papers in
-one query. Its cost over a year of papers is not measured yet.
+in memory. A bigger one, on PostgreSQL, is not read whole: a paper's candidates are the papers
+sharing two of its QUERY_TERMS most distinctive terms, not both among the archive's most common
+(in over COMMON of its papers, by PostgreSQL's statistics), found by a full-text query on the
+stored, GIN-indexed search vector (reader/migrations/0001) and cut to the CANDIDATES best by
+ts_rank; when fewer than RELATED, those sharing any two, then any one. They are ranked by
+cosine; each step is one query for all the day's papers. Its cost grows with the archive, as
+every paper found is ranked: over bench/pages.py's year of 302,781 papers, relating a new day
+of 1,500 real papers took 148 s on the 2-core bench machine (load 3), 218× storing the day;
+it took 800 s before the index's pending list was merged first, each tsquery parsed once and
+the pairs of two common terms (up to half the papers each) left to the fallback. The paper
+page reads the stored ones: its p99 there is 55 ms, uncached.
 """
 
 import itertools
@@ -28,6 +34,8 @@ RELATED = 8  # related papers per paper
 CANDIDATES = 200  # papers the full-text query gives each paper, ranked again by cosine
 IN_MEMORY_UP_TO = 20_000  # an archive this small is compared whole, in memory (seconds)
 QUERY_TERMS = 6  # a paper's most distinctive terms; its full-text query wants two of them
+COMMON = 0.05  # a term in more than this share of the archive's papers is common
+SEARCH_INDEX = "paper_search"  # the GIN index of papers' search vectors (reader/migrations/0001)
 _WORD = re.compile(r"^[a-z][a-z0-9]{2,}$")  # terms safe and useful in a tsquery
 
 
@@ -121,25 +129,22 @@ def query_terms(texts: dict[int, str], count: int = QUERY_TERMS) -> dict[int, li
 
 
 def _full_text_candidates(todo: list[Paper], texts: dict[int, str], using: str) -> dict:
-    """Each paper's CANDIDATES best full-text matches for its distinctive terms: one query."""
+    """Each paper's CANDIDATES best full-text matches for its distinctive terms: five queries
+    at most."""
     terms = query_terms(texts)
     ids = [p.pk for p in todo if len(terms.get(p.pk, ())) >= 2]
-    # Papers sharing at least two of its distinctive terms: a handful of rows for the GIN index
-    # to find and rank even over a year of papers, where any one term matches thousands.
-    queries = [
-        " | ".join(f"({a} & {b})" for a, b in itertools.combinations(terms[pk], 2)) for pk in ids
-    ]
     candidates: dict[int, set[int]] = {p.pk: set() for p in todo}
     if not ids:
         return candidates
     table = Paper._meta.db_table
+    # Materialized, so that each paper's tsquery is parsed once, not again for every row ranked.
     sql = f"""
-        SELECT q.id, c.id
-        FROM (
+        WITH q AS MATERIALIZED (
             SELECT id, to_tsquery('english', terms) AS query
             FROM unnest(%s::bigint[], %s::text[]) AS u(id, terms)
-        ) q
-        CROSS JOIN LATERAL (
+        )
+        SELECT q.id, c.id
+        FROM q CROSS JOIN LATERAL (
             SELECT p.id FROM {table} p
             WHERE p.search_vector @@ q.query AND p.id <> q.id
             ORDER BY ts_rank(p.search_vector, q.query) DESC, p.id
@@ -147,16 +152,56 @@ def _full_text_candidates(todo: list[Paper], texts: dict[int, str], using: str) 
         ) c
     """
     with connections[using].cursor() as cursor:
-        cursor.execute(sql, [ids, queries, CANDIDATES])
-        for pk, other in cursor.fetchall():
-            candidates[pk].add(other)
-        # Too few share two terms (a young archive, an unusual paper): any one term will do.
-        short = [pk for pk in ids if len(candidates[pk]) < RELATED]
-        if short:
-            cursor.execute(sql, [short, [" | ".join(terms[pk]) for pk in short], CANDIDATES])
+        # The day's papers were just stored, their index entries left in the GIN index's pending
+        # list, which every search of the index reads whole: a day's list made each query here
+        # ~5x slower. Merge it into the index once (what autovacuum does later), for the
+        # reader's search too.
+        cursor.execute(f"SELECT gin_clean_pending_list('{SEARCH_INDEX}'::regclass)")
+        common = _common_terms(cursor, {t for pk in ids for t in terms[pk]})
+        # Papers sharing two of its distinctive terms, one of them not among the archive's most
+        # common: each such pair is in at most COMMON of the papers, where a pair of common
+        # ones can be in half of them ("language" and "large" over a year), and every paper
+        # found is ranked.
+        # Then, for a paper with too few such (its rare terms in no other paper, a young
+        # archive), any two of its terms; then any one.
+        tiers = [
+            lambda pk: " | ".join(f"({a} & {b})" for a, b in _pairs(terms[pk], common)),
+            lambda pk: " | ".join(f"({a} & {b})" for a, b in _pairs(terms[pk], set())),
+            lambda pk: " | ".join(terms[pk]),
+        ]
+        for query in tiers:
+            short = [pk for pk in ids if len(candidates[pk]) < RELATED]
+            if not short:
+                break
+            cursor.execute(sql, [short, [query(pk) for pk in short], CANDIDATES])
             for pk, other in cursor.fetchall():
                 candidates[pk].add(other)
     return candidates
+
+
+def _pairs(terms: list[str], common: set[str]) -> list[tuple[str, str]]:
+    """The pairs of `terms` that are not both `common`, or all of them if every term is."""
+    pairs = list(itertools.combinations(terms, 2))
+    return [(a, b) for a, b in pairs if not (a in common and b in common)] or pairs
+
+
+def _common_terms(cursor, words: set[str]) -> set[str]:
+    """Those of `words` whose lexeme is in more than COMMON of the archive's search vectors, by
+    PostgreSQL's statistics (ANALYZE keeps a tsvector column's most common elements and their
+    shares); none before the first ANALYZE."""
+    cursor.execute(
+        """
+        SELECT w FROM unnest(%s::text[]) AS w
+        WHERE array_to_string(tsvector_to_array(to_tsvector('english', w)), ' ') IN (
+            SELECT e.lexeme
+            FROM pg_stats,
+                unnest(most_common_elems::text::text[], most_common_elem_freqs) AS e(lexeme, share)
+            WHERE tablename = %s AND attname = 'search_vector' AND e.share > %s
+        )
+        """,
+        [sorted(words), Paper._meta.db_table, COMMON],
+    )
+    return {w for (w,) in cursor.fetchall()}
 
 
 def _text(title: str, abstract: str) -> str:

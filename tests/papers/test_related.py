@@ -27,8 +27,9 @@ def papers(db, request, monkeypatch):
 
 
 def test_each_paper_gets_its_most_similar_papers_once(papers, django_assert_max_num_queries):
-    # stored ones, archive size, candidates (twice at most), texts, savepoints, delete, insert
-    with django_assert_max_num_queries(10):
+    # stored ones, archive size, (on PostgreSQL: the index's pending list, the common terms,
+    # candidates three times at most), texts, savepoints, delete, insert
+    with django_assert_max_num_queries(12):
         counts = relate(papers)
 
     assert counts == {"with_related": RelatedPaper.objects.values("paper").distinct().count()}
@@ -73,3 +74,20 @@ def test_a_revised_paper_is_related_again(papers):
     assert {pk for pk in rows if pk not in after} == {pk for pk, p in rows.items() if p == paper.pk}
     had = set(rows.values())
     assert all(after[pk] == paper.pk or after[pk] not in had for pk in after.keys() - rows.keys())
+
+
+def test_pairs_of_two_common_terms_are_left_to_the_fallback(db):
+    """Two terms each in a third of the papers match too many to rank; a rare one bounds them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the statistics of the search vector are PostgreSQL's")
+    store.store_papers(list(bundled.load_day(DEMO_DAY).papers)[:200], announced_on=DEMO_DAY)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE papers_paper")
+        common = related._common_terms(cursor, {"models", "language", "travelplanner"})
+
+    assert common == {"models", "language"}  # "models" is stemmed as the vectors are: "model"
+    assert related._pairs(["language", "models", "travelplanner"], common) == [
+        ("language", "travelplanner"),
+        ("models", "travelplanner"),
+    ]
+    assert related._pairs(["language", "models"], common) == [("language", "models")]
