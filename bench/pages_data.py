@@ -179,13 +179,14 @@ def relate_new_day(size: int, seed: int) -> dict:
     }
 
 
-def relate_latest() -> list[str]:
-    """Give the latest generated day's papers their related papers (kept: only the first run
-    computes them), and return their arXiv ids."""
+def relate_latest(count: int) -> list[str]:
+    """Give `count` papers of the latest generated day their related papers (kept: only the
+    first run computes them), and return their arXiv ids."""
     from digest.models import DailyDigest
     from papers.related import relate
 
     day = DailyDigest.objects.get(date=DEMO_DAY - datetime.timedelta(days=1))
-    papers = list(day.papers.only("arxiv_id", "title", "abstract", "revised_at").order_by("pk"))
+    papers = day.papers.only("arxiv_id", "title", "abstract", "revised_at").order_by("pk")
+    papers = list(papers[:count])
     relate(papers)
     return [p.arxiv_id for p in papers]
