@@ -155,8 +155,13 @@ def _full_text_candidates(todo: list[Paper], texts: dict[int, str], using: str) 
         # The day's papers were just stored, their index entries left in the GIN index's pending
         # list, which every search of the index reads whole: a day's list made each query here
         # ~5x slower. Merge it into the index once (what autovacuum does later), for the
-        # reader's search too.
-        cursor.execute(f"SELECT gin_clean_pending_list('{SEARCH_INDEX}'::regclass)")
+        # reader's search too. Only its owner may: a role that does not own it leaves it to
+        # autovacuum.
+        cursor.execute(
+            "SELECT gin_clean_pending_list(oid) FROM pg_class"
+            " WHERE oid = %s::regclass AND pg_has_role(relowner, 'USAGE')",
+            [SEARCH_INDEX],
+        )
         common = _common_terms(cursor, {t for pk in ids for t in terms[pk]})
         # Papers sharing two of its distinctive terms, one of them not among the archive's most
         # common: each such pair is in at most COMMON of the papers, where a pair of common

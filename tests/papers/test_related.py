@@ -91,3 +91,19 @@ def test_pairs_of_two_common_terms_are_left_to_the_fallback(db):
         ("models", "travelplanner"),
     ]
     assert related._pairs(["language", "models"], common) == [("language", "models")]
+
+
+def test_a_role_that_does_not_own_the_search_index_still_relates(papers):
+    """Only the index's owner may merge its pending list; another role leaves it to autovacuum."""
+    if connection.vendor != "postgresql" or related.IN_MEMORY_UP_TO:
+        pytest.skip("the full-text index is PostgreSQL's")
+    with connection.cursor() as cursor:  # rolled back with the test's transaction
+        cursor.execute("CREATE ROLE dai_related_reader")
+        cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO dai_related_reader")
+        cursor.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO dai_related_reader")
+        cursor.execute("SET LOCAL ROLE dai_related_reader")
+
+    assert relate(papers)["with_related"] >= 195
+
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
