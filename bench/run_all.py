@@ -49,6 +49,7 @@ SCRIPTS = [
     Script("related.py"),
     Script("pages.py", ("--gc-freeze",), ("--gc-freeze", "--days", "30")),
     Script("search_quality.py"),
+    Script("followers_send.py"),
 ]
 
 

@@ -131,6 +131,9 @@ ROWS = [
     Row("pages.py", "Papers in the database the pages are served from", "{papers:,.0f}",
         "papers", Target(">=", 300_000, 6, " papers", "QUICK=1 serves a month of days, not a year",
                          timing=False)),
+    Row("pages.py", "Related papers of a new 1,500-paper day over that archive (at ingest)",
+        "{relate_day_seconds:.0f} s · {relate_papers_per_second:.0f} papers/s · "
+        "{relate_store_ratio:.0f}× storing the day ({new_day_store_seconds:.2f} s)"),
     Row("pages.py", "Minimal Django view (the floor)",
         "{minimal_rps:.0f} req/s · p50 {minimal_p50_ms:.1f} ms · p99 {minimal_p99_ms:.1f} ms"),
     endpoint("day_uncached", "Day page, uncached"),
@@ -141,6 +144,9 @@ ROWS = [
         "{day_cached_throughput_ratio:.2f}", "day_cached_throughput_ratio",
         Target(">=", 0.5, 6)),
     endpoint("category_uncached", "Category page, uncached"),
+    endpoint("paper", "Paper page with its related papers, uncached"),
+    Row("pages.py", "Paper page, uncached: p99", "{paper_p99_ms:.1f} ms", "paper_p99_ms",
+        Target("<", 100, 15, " ms")),
     endpoint("search", "Search by relevance (the default), some with filters"),
     Row("pages.py", "Search: p99", "{search_p99_ms:.1f} ms", "search_p99_ms",
         Target("<", 150, 6, " ms")),
@@ -156,4 +162,11 @@ ROWS = [
         "p50 {relevance_p50_ms:.1f} ms · p99 {relevance_p99_ms:.1f} ms (in process)"),
     endpoint("feed_uncached", "Daily feed (RSS), first request after a change"),
     endpoint("feed", "Daily feed (RSS), cached"),
+    Row("followers_send.py", "Daily email to 10,000 confirmed subscribers via a local SMTP "
+        "server (2 worker processes, rate limit off)",
+        "{messages_per_second:.0f} msg/s · {sent:,.0f} sent, {received:,.0f} received · CPU "
+        "{cpu_ms_per_message:.1f} ms a message ({cpu_bound_messages_per_second:.0f} msg/s "
+        "CPU-bound)", "messages_per_second", Target(">=", 200, 16, " msg/s")),
+    Row("followers_send.py", "… end to end: record the deliveries, render, send, mark",
+        "{seconds:.1f} s for {subscribers:,.0f} subscribers"),
 ]  # fmt: skip
