@@ -128,6 +128,9 @@ ROWS = [
     Row("related.py", "Related papers: share of the 8 nearest with the paper's label",
         "{related_same_category:.1%} ({related_first_same_category:.1%} of the first; chance "
         "{related_chance:.1%}) over {related_papers:,.0f} labelled papers"),
+    Row("related.py", "… through PostgreSQL's full-text candidates (an archive over 20,000 papers)",
+        "{related_pg_same_category:.1%} ({related_pg_first_same_category:.1%} of the first) · "
+        "{related_pg_exact_recall:.1%} of the exact 8 nearest found"),
     Row("pages.py", "Papers in the database the pages are served from", "{papers:,.0f}",
         "papers", Target(">=", 300_000, 6, " papers", "QUICK=1 serves a month of days, not a year",
                          timing=False)),
