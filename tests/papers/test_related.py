@@ -93,10 +93,13 @@ def test_pairs_of_two_common_terms_are_left_to_the_fallback(db):
     assert related._pairs(["language", "models"], common) == [("language", "models")]
 
 
-def test_a_role_that_does_not_own_the_search_index_still_relates(papers):
+def test_a_role_that_does_not_own_the_search_index_still_relates(db, monkeypatch):
     """Only the index's owner may merge its pending list; another role leaves it to autovacuum."""
-    if connection.vendor != "postgresql" or related.IN_MEMORY_UP_TO:
+    if connection.vendor != "postgresql":
         pytest.skip("the full-text index is PostgreSQL's")
+    monkeypatch.setattr(related, "IN_MEMORY_UP_TO", 0)
+    store.store_papers(list(bundled.load_day(DEMO_DAY).papers)[:200], announced_on=DEMO_DAY)
+    papers = Paper.objects.order_by("pk").only(*FIELDS)
     with connection.cursor() as cursor:  # rolled back with the test's transaction
         cursor.execute("CREATE ROLE dai_related_reader")
         cursor.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO dai_related_reader")
