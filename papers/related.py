@@ -15,7 +15,7 @@ ts_rank; when fewer than RELATED, those sharing any two, then any one. They are 
 cosine; each step is one query for all the day's papers. Its cost grows with the archive, as
 every paper found is ranked: over bench/pages.py's year of 302,781 papers, relating a new day
 of 1,500 real papers takes 91–103 s on the quiet 2-core bench machine (148 s at load 3),
-150–210× storing the day; it took 800 s before the index's pending list was merged first,
+144–211× storing the day; it took 800 s before the index's pending list was merged first,
 each tsquery parsed once and the pairs of two common terms (up to half the papers each) left
 to the fallback. The paper page reads the stored ones: its p99 there is 19–22 ms, uncached
 (docs/benchmarks.md). The candidates cost some relevance: on the labelled papers, 49% of the
