@@ -5,7 +5,6 @@ from collections.abc import Sequence
 from django.conf import settings
 
 import llm
-from common.text import plain_text
 
 # What the prompt asks for, and what the validator accepts ("~120 Korean characters").
 ASK_CHARS = {"ko": 120, "en": 220}
@@ -90,12 +89,7 @@ def system_prompt(language: str) -> str:
 def user_message(papers: Sequence) -> str:
     lines = ["<papers>"]
     for paper in papers:
-        lines += [
-            f'<paper id="{_escape(paper.ref)}">',
-            f"<title>{_escape(plain_text(paper.title))}</title>",
-            f"<abstract>{_escape(plain_text(paper.abstract)) or '(no abstract)'}</abstract>",
-            "</paper>",
-        ]
+        lines += llm.paper_element(paper)
     lines += ["</papers>", f"Write the TL;DR of each of these {len(papers)} papers."]
     return "\n".join(lines)
 
@@ -109,7 +103,3 @@ def request(papers: Sequence, language: str) -> dict:
         max_tokens=_THINKING_ROOM + _TOKENS_PER_PAPER * len(papers),
         effort=settings.ANTHROPIC_EFFORT,
     )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -8,7 +8,8 @@ from the cache by every other request; everything that varies is in the user mes
 from collections import Counter
 from collections.abc import Sequence
 
-from common.text import HANGUL, plain_text
+import llm
+from common.text import HANGUL
 from summaries.report import SummaryInput
 from summaries.selection import content_terms
 
@@ -179,8 +180,8 @@ def user_message(
     rest = [paper for paper in papers if paper.ref not in featured_refs]
     lines = [
         "<category>",
-        f"name: {_escape(name)}",
-        f"scope: {_escape(scope)}",
+        f"name: {llm.escape(name)}",
+        f"scope: {llm.escape(scope)}",
         "</category>",
         "<counts>",
         f"This category has {len(papers)} papers today. The {len(featured)} below were chosen "
@@ -191,13 +192,8 @@ def user_message(
         lines.append(f"The other {len(rest)} papers are not shown. {_frequent_terms(rest)}")
     lines += ["</counts>", "<papers>"]
     for paper in featured:
-        upvotes = f' upvotes="{paper.upvotes}"' if paper.upvotes else ""
-        lines += [
-            f'<paper id="{_escape(paper.ref)}"{upvotes}>',
-            f"<title>{_escape(plain_text(paper.title))}</title>",
-            f"<abstract>{_escape(plain_text(paper.abstract)) or '(no abstract)'}</abstract>",
-            "</paper>",
-        ]
+        upvotes = {"upvotes": paper.upvotes} if paper.upvotes else None
+        lines += llm.paper_element(paper, attributes=upvotes)
     lines += ["</papers>", "Write the report for this category."]
     return "\n".join(lines)
 
@@ -224,9 +220,4 @@ def _frequent_terms(papers: Sequence[SummaryInput], limit: int = 12) -> str:
     if not common:
         return ""
     listed = ", ".join(f"{term} ({n} papers)" for term, n in common)
-    return f"Their most frequent terms: {_escape(listed)}."
-
-
-def _escape(text: str) -> str:
-    """Abstracts cannot close our tags or open new ones."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"Their most frequent terms: {llm.escape(listed)}."

@@ -16,7 +16,6 @@ One module: the prompt, the request, the reply's checks and the fallback are one
 one outside service, kept beside each other.
 """
 
-import html
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -26,7 +25,6 @@ from decimal import Decimal
 from django.conf import settings
 
 import llm
-from common.text import plain_text
 from papers.classifiers.rules import Decision
 from papers.models import Category, Paper
 
@@ -147,13 +145,8 @@ def user_message(papers: Sequence[Paper]) -> str:
     """The papers as escaped data: an abstract cannot close our tags or open new ones."""
     lines = ["<papers>"]
     for paper in papers:
-        lines += [
-            f'<paper id="{_escape(paper.ref)}">',
-            f"<title>{_escape(plain_text(paper.title))}</title>",
-            f"<arxiv>{_escape(' '.join(paper.arxiv_categories or ())) or '(none)'}</arxiv>",
-            f"<abstract>{_escape(plain_text(paper.abstract)) or '(no abstract)'}</abstract>",
-            "</paper>",
-        ]
+        arxiv = " ".join(paper.arxiv_categories or ()) or "(none)"
+        lines += llm.paper_element(paper, more={"arxiv": arxiv})
     lines += ["</papers>", f"Classify each of these {len(papers)} papers."]
     return "\n".join(lines)
 
@@ -337,7 +330,3 @@ def _bullets(lines: Iterable[str], active: set[str]) -> str:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
