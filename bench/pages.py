@@ -11,6 +11,8 @@ Before serving, it times what a new day costs the ingest stage over that archive
 day of real papers the archive lacks (--new-day of them, from the labelled papers) and
 computing their related papers (papers/related.py), then rolls that day back.
 Its own database is created and dropped, and its cache keys (in Redis) are deleted afterwards.
+One script, a little over 300 lines: generating, serving and measuring share one database and
+one server's lifetime (the data in pages_data.py, the load generator in pages_load.py).
 
 Run: uv run python bench/pages.py [--days 365 --per-day 830 --workers 2 --concurrency 1
      --gc-freeze --keep --reuse]
