@@ -83,3 +83,16 @@ def reference_day(db):
 
     build_digest(REFERENCE_DAY)
     return REFERENCE_DAY
+
+
+def inline_category_change(paper, category) -> dict:
+    """The papers changelist's POST that sets one paper's category in its inline column."""
+    return {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(paper.pk),
+        "form-0-category": str(category.pk),
+        "_save": "Save",
+    }

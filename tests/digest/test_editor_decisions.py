@@ -10,7 +10,7 @@ from digest.models import DailyDigest
 from papers import assignment
 from papers.models import Category, Paper
 from summaries.models import CategorySummary
-from tests.conftest import DEMO_DAY, chart_slugs
+from tests.conftest import DEMO_DAY, chart_slugs, inline_category_change
 from tests.papers.test_classifier import shipped_model  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -138,15 +138,7 @@ def test_an_inline_correction_is_an_editor_decision_with_stale_summaries(
     paper = Paper.objects.exclude(category__slug="robotics").order_by("arxiv_id").first()
     previous = paper.category
     robotics = Category.objects.get(slug="robotics")
-    data = {
-        "form-TOTAL_FORMS": "1",
-        "form-INITIAL_FORMS": "1",
-        "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": str(paper.pk),
-        "form-0-category": str(robotics.pk),
-        "_save": "Save",
-    }
+    data = inline_category_change(paper, robotics)
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(f"{CHANGELIST}?q={paper.arxiv_id}", data)
     assert response.status_code == 302

@@ -15,7 +15,7 @@ from digest import pipeline, runs, schedule, tasks
 from digest.models import DailyDigest, PipelineRun
 from papers.models import Category, Paper
 from summaries.models import CategorySummary
-from tests.conftest import REFERENCE_DAY
+from tests.conftest import REFERENCE_DAY, inline_category_change
 from tests.integration.conftest import broker_idle, redis_down, wait_for  # noqa: F401
 from tests.integration.test_worker import BUILD
 from tests.reliability.test_cache_outage import form_data
@@ -45,15 +45,7 @@ def change_form(client, paper):
 
 
 def inline_list(client, paper):
-    data = {
-        "form-TOTAL_FORMS": "1",
-        "form-INITIAL_FORMS": "1",
-        "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": str(paper.pk),
-        "form-0-category": str(another_category(paper).pk),
-        "_save": "Save",
-    }
+    data = inline_category_change(paper, another_category(paper))
     return client.post(f"{PAPERS}?q={paper.arxiv_id}", data, follow=True)
 
 
